@@ -1,0 +1,56 @@
+# pg-es-connectors — every entry point of the project.
+# Native targets work without a Docker engine; compose targets need one.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+COMPOSE ?= docker compose
+WS := -w services/connectors
+# Connection settings written by `make services-up`.
+LOAD_SERVICES_ENV := set -a; [ -f .services.env ] && . ./.services.env; set +a
+
+.PHONY: help install build typecheck lint unit integration test run \
+        services-up services-down services-status \
+        up down logs ps reset demo e2e bench clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json ## Install npm dependencies (npm ci) when needed
+
+build: install ## Compile TypeScript to dist/
+	npm run build
+
+typecheck: install ## Type-check every workspace
+	npm run typecheck
+
+lint: install ## ESLint over the repository
+	npm run lint
+
+services-up: ## Start native Elasticsearch and PostgreSQL; writes .services.env
+	scripts/services.sh up
+
+services-down: ## Stop the native services
+	scripts/services.sh down
+
+services-status: ## Show the native services
+	scripts/services.sh status
+
+unit: install ## Unit tests only
+	npm run test:unit $(WS)
+
+integration: install services-up ## Integration tests against the native services
+	npm run test:integration $(WS)
+
+test: install services-up typecheck lint ## THE test command: typecheck, lint, unit, integration and e2e tests
+	npm test
+
+run: install ## Run the connector service from source, in the foreground
+	$(LOAD_SERVICES_ENV); npm run dev $(WS)
+
+clean: ## Remove build output
+	rm -rf services/connectors/dist seed/dist

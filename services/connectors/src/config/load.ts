@@ -1,0 +1,196 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { parse as parseYaml } from 'yaml';
+import { rawConfigSchema, SETTINGS, type RawConfig } from './schema.js';
+
+export type ProtocolMode = 'auto' | 'api' | 'index';
+
+export interface ConnectorSelection {
+  id: string;
+  serviceType?: string;
+  /** Replaces the service's credentials for this connector's content writes. */
+  apiKey?: string;
+}
+
+export interface Config {
+  elasticsearch: {
+    url: string;
+    apiKey?: string;
+    username?: string;
+    password?: string;
+    /** PEM text (read from the file when a path was given). */
+    caCert?: string;
+    requestTimeoutMs: number;
+    maxRetries: number;
+    maxWaitMs: number;
+    allowVersionMismatch: boolean;
+  };
+  protocol: ProtocolMode;
+  connectors: ConnectorSelection[];
+  serviceTypes: string[];
+  pollIntervalMs: number;
+  heartbeatIntervalMs: number;
+  cleanupIntervalMs: number;
+  idleJobThresholdMs: number;
+  maxConcurrentSyncs: number;
+  http: { port: number; host: string };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Directory where `.env` and `.services.env` are looked for (and its parents). */
+  cwd?: string;
+  /** Skip reading `.env` / `.services.env` files (tests). */
+  envFiles?: boolean;
+}
+
+const KEYS = Object.keys(SETTINGS) as (keyof typeof SETTINGS)[];
+
+/** Nearest file of that name in `dir` or up to three parents (a workspace runs one level down). */
+function findUp(dir: string, name: string): string | undefined {
+  let current = path.resolve(dir);
+  for (let i = 0; i < 4; i++) {
+    const candidate = path.join(current, name);
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  return undefined;
+}
+
+function readYaml(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`CONNECTORS_CONFIG_FILE: cannot read ${file}: ${(err as Error).message}`]);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError([`CONNECTORS_CONFIG_FILE: ${file} is not valid YAML: ${(err as Error).message}`]);
+  }
+  if (doc == null) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ConfigError([`CONNECTORS_CONFIG_FILE: ${file} must hold a mapping of settings`]);
+  }
+  const out: Record<string, unknown> = {};
+  const unknown: string[] = [];
+  for (const [key, value] of Object.entries(doc)) {
+    const upper = key.toUpperCase();
+    if (key === 'connectors') out.connectors = value;
+    else if ((KEYS as string[]).includes(upper)) out[upper] = typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
+    else unknown.push(key);
+  }
+  if (unknown.length) {
+    throw new ConfigError(unknown.map((k) => `${k}: unknown setting in ${file} (known: ${KEYS.join(', ')}, connectors)`));
+  }
+  return out;
+}
+
+function readCaCert(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (value.includes('-----BEGIN')) return value;
+  try {
+    return readFileSync(value, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`ELASTICSEARCH_CA_CERT: cannot read certificate file ${value}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+  }
+}
+
+/**
+ * One validated config from, lowest precedence first: defaults, the YAML file,
+ * `.services.env` (written by `make services-up`), `.env`, the process environment.
+ */
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+
+  const fileEnv: Record<string, string> = {};
+  if (options.envFiles !== false) {
+    for (const name of ['.services.env', '.env']) {
+      const file = findUp(cwd, name);
+      if (file) Object.assign(fileEnv, parseDotenv(readFileSync(file)));
+    }
+  }
+  const pick = (key: string): string | undefined => {
+    const v = env[key] ?? fileEnv[key];
+    return v === undefined ? undefined : v;
+  };
+
+  const configFile = pick('CONNECTORS_CONFIG_FILE');
+  const input: Record<string, unknown> = configFile ? readYaml(path.resolve(cwd, configFile)) : {};
+  for (const key of KEYS) {
+    const v = pick(key);
+    if (v !== undefined) input[key] = v;
+  }
+
+  const parsed = rawConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = issue.path.map(String).join('.') || 'config';
+      const raw = issue.path.length === 1 ? input[String(issue.path[0])] : undefined;
+      // Never echo a value that could be a secret.
+      const secret = /PASSWORD|API_KEY|api_key/.test(key);
+      const shown = raw !== undefined && !secret && typeof raw !== 'object' ? ` (got "${String(raw)}")` : '';
+      return `${key}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(problems);
+  }
+  return toConfig(parsed.data);
+}
+
+function toConfig(raw: RawConfig): Config {
+  const byId = new Map<string, ConnectorSelection>();
+  for (const id of raw.CONNECTOR_IDS) byId.set(id, { id });
+  for (const entry of raw.connectors) {
+    byId.set(entry.connector_id, {
+      id: entry.connector_id,
+      ...(entry.service_type ? { serviceType: entry.service_type } : {}),
+      ...(entry.api_key ? { apiKey: entry.api_key } : {}),
+    });
+  }
+  return {
+    elasticsearch: {
+      url: raw.ELASTICSEARCH_URL,
+      ...(raw.ELASTICSEARCH_API_KEY ? { apiKey: raw.ELASTICSEARCH_API_KEY } : {}),
+      ...(raw.ELASTICSEARCH_USERNAME ? { username: raw.ELASTICSEARCH_USERNAME } : {}),
+      ...(raw.ELASTICSEARCH_PASSWORD ? { password: raw.ELASTICSEARCH_PASSWORD } : {}),
+      ...(raw.ELASTICSEARCH_CA_CERT ? { caCert: readCaCert(raw.ELASTICSEARCH_CA_CERT) } : {}),
+      requestTimeoutMs: raw.ELASTICSEARCH_REQUEST_TIMEOUT * 1000,
+      maxRetries: raw.ELASTICSEARCH_MAX_RETRIES,
+      maxWaitMs: raw.ELASTICSEARCH_MAX_WAIT * 1000,
+      allowVersionMismatch: raw.ALLOW_ES_VERSION_MISMATCH,
+    },
+    protocol: raw.CONNECTORS_PROTOCOL,
+    connectors: [...byId.values()],
+    serviceTypes: raw.CONNECTORS_SERVICE_TYPES,
+    pollIntervalMs: raw.CONNECTORS_POLL_INTERVAL * 1000,
+    heartbeatIntervalMs: raw.CONNECTORS_HEARTBEAT_INTERVAL * 1000,
+    cleanupIntervalMs: raw.CONNECTORS_CLEANUP_INTERVAL * 1000,
+    idleJobThresholdMs: raw.CONNECTORS_IDLE_JOB_THRESHOLD * 1000,
+    maxConcurrentSyncs: raw.CONNECTORS_MAX_CONCURRENT_SYNCS,
+    http: { port: raw.HTTP_PORT, host: raw.HTTP_HOST },
+    logLevel: raw.LOG_LEVEL,
+  };
+}
+
+/** Values that must never reach a log line or a document. */
+export function secretsOf(config: Config): string[] {
+  return [
+    config.elasticsearch.apiKey,
+    config.elasticsearch.password,
+    ...config.connectors.map((c) => c.apiKey),
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 4);
+}

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the service reads. Each key is the environment variable's name;
+ * the YAML file uses the same keys (plus a `connectors` list for per-connector
+ * API keys), so there is one name per setting everywhere.
+ */
+export const SETTINGS = {
+  ELASTICSEARCH_URL: 'Elasticsearch URL, e.g. http://localhost:9200',
+  ELASTICSEARCH_API_KEY: 'API key (encoded) used by the service; preferred over username/password',
+  ELASTICSEARCH_USERNAME: 'Basic-auth user when no API key is set',
+  ELASTICSEARCH_PASSWORD: 'Basic-auth password',
+  ELASTICSEARCH_CA_CERT: 'CA certificate for HTTPS: a PEM file path or the PEM text',
+  ELASTICSEARCH_REQUEST_TIMEOUT: 'Per-request timeout, seconds',
+  ELASTICSEARCH_MAX_RETRIES: 'Retries of a failed request (429, 5xx, timeouts) before giving up',
+  ELASTICSEARCH_MAX_WAIT: 'How long start-up waits for Elasticsearch, seconds',
+  ALLOW_ES_VERSION_MISMATCH: 'Start even when the Elasticsearch major differs from the client',
+  CONNECTORS_PROTOCOL: 'auto | api | index: how connector and job documents are read and written',
+  CONNECTOR_IDS: 'Comma-separated connector ids this process serves',
+  CONNECTORS_SERVICE_TYPES: 'Worker mode: serve every self-managed connector of these service types',
+  CONNECTORS_POLL_INTERVAL: 'Seconds between scheduling and job-pickup passes',
+  CONNECTORS_HEARTBEAT_INTERVAL: 'Seconds between connector check-ins',
+  CONNECTORS_CLEANUP_INTERVAL: 'Seconds between cleanup passes over orphaned and idle jobs',
+  CONNECTORS_IDLE_JOB_THRESHOLD: 'A running job not seen for this many seconds is marked error',
+  CONNECTORS_MAX_CONCURRENT_SYNCS: 'Sync jobs one process runs at once',
+  CONNECTORS_CONFIG_FILE: 'Optional YAML file with any of these keys',
+  HTTP_PORT: 'Port of the /health, /ready and /metrics endpoints (0 disables)',
+  HTTP_HOST: 'Address the HTTP endpoints bind to',
+  LOG_LEVEL: 'trace | debug | info | warn | error | fatal',
+} as const;
+
+export type SettingKey = keyof typeof SETTINGS;
+
+const seconds = (def: number, min = 0.05) =>
+  z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .refine((n) => Number.isFinite(n) && n >= min, { message: `must be a number of seconds ≥ ${min}` })
+    .default(def);
+
+const positiveInt = (def: number, max = 1_000) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be at least 1' })
+    .max(max, { message: `must be at most ${max}` })
+    .default(def);
+
+const flag = z
+  .union([z.boolean(), z.string()])
+  .transform((v, ctx) => {
+    if (typeof v === 'boolean') return v;
+    const s = v.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+    if (['', '0', 'false', 'no', 'off'].includes(s)) return false;
+    ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+    return z.NEVER;
+  })
+  .default(false);
+
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+  .default([]);
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+export const connectorEntrySchema = z.object({
+  connector_id: z.string().min(1, { message: 'must not be empty' }),
+  service_type: z.string().min(1).optional(),
+  api_key: z.string().min(1).optional(),
+});
+
+export const rawConfigSchema = z
+  .object({
+    ELASTICSEARCH_URL: z
+      .string({ error: 'is required' })
+      .trim()
+      .refine(
+        (s) => {
+          try {
+            const u = new URL(s);
+            return u.protocol === 'http:' || u.protocol === 'https:';
+          } catch {
+            return false;
+          }
+        },
+        { message: 'must be an http:// or https:// URL' },
+      )
+      .default('http://localhost:9200'),
+    ELASTICSEARCH_API_KEY: optionalText,
+    ELASTICSEARCH_USERNAME: optionalText,
+    ELASTICSEARCH_PASSWORD: optionalText,
+    ELASTICSEARCH_CA_CERT: optionalText,
+    ELASTICSEARCH_REQUEST_TIMEOUT: seconds(120, 1),
+    ELASTICSEARCH_MAX_RETRIES: z.coerce.number({ error: 'must be a whole number' }).int().min(0).max(20).default(5),
+    ELASTICSEARCH_MAX_WAIT: seconds(240, 0),
+    ALLOW_ES_VERSION_MISMATCH: flag,
+    CONNECTORS_PROTOCOL: z
+      .enum(['auto', 'api', 'index'], { error: 'must be one of auto, api, index' })
+      .default('auto'),
+    CONNECTOR_IDS: list,
+    CONNECTORS_SERVICE_TYPES: list,
+    CONNECTORS_POLL_INTERVAL: seconds(30),
+    CONNECTORS_HEARTBEAT_INTERVAL: seconds(300),
+    CONNECTORS_CLEANUP_INTERVAL: seconds(300),
+    CONNECTORS_IDLE_JOB_THRESHOLD: seconds(300),
+    CONNECTORS_MAX_CONCURRENT_SYNCS: positiveInt(1, 64),
+    HTTP_PORT: z.coerce
+      .number({ error: 'must be a port number' })
+      .int({ message: 'must be a port number' })
+      .min(0, { message: 'must be between 0 and 65535' })
+      .max(65535, { message: 'must be between 0 and 65535' })
+      .default(8080),
+    HTTP_HOST: z.string().default('0.0.0.0'),
+    LOG_LEVEL: z
+      .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
+        error: 'must be one of trace, debug, info, warn, error, fatal, silent',
+      })
+      .default('info'),
+    connectors: z.array(connectorEntrySchema).default([]),
+  })
+  .superRefine((c, ctx) => {
+    if (c.ELASTICSEARCH_USERNAME && !c.ELASTICSEARCH_PASSWORD) {
+      ctx.addIssue({ code: 'custom', path: ['ELASTICSEARCH_PASSWORD'], message: 'is required when ELASTICSEARCH_USERNAME is set' });
+    }
+    if (c.ELASTICSEARCH_PASSWORD && !c.ELASTICSEARCH_USERNAME) {
+      ctx.addIssue({ code: 'custom', path: ['ELASTICSEARCH_USERNAME'], message: 'is required when ELASTICSEARCH_PASSWORD is set' });
+    }
+    for (const id of [...c.CONNECTOR_IDS, ...c.connectors.map((e) => e.connector_id)]) {
+      if (id === 'changeme') {
+        ctx.addIssue({ code: 'custom', path: ['CONNECTOR_IDS'], message: 'still holds the placeholder "changeme"' });
+      }
+    }
+  });
+
+export type RawConfig = z.output<typeof rawConfigSchema>;

@@ -1,0 +1,37 @@
+import { createRequire } from 'node:module';
+import { Client, type ClientOptions } from '@elastic/elasticsearch';
+import type { Config } from '../config/load.js';
+
+const require = createRequire(import.meta.url);
+/** Version of the @elastic/elasticsearch package actually installed. */
+export const CLIENT_VERSION: string = (require('@elastic/elasticsearch/package.json') as { version: string }).version;
+
+export const SERVICE_VERSION = '0.1.0';
+
+export type EsSettings = Config['elasticsearch'];
+
+/**
+ * The one place clients are built: same retry policy, timeouts and product
+ * headers for the service, the CLI and the tests. `apiKey` overrides the
+ * configured credentials (per-connector keys for content writes).
+ */
+export function createEsClient(settings: EsSettings, overrides: { apiKey?: string } = {}): Client {
+  const apiKey = overrides.apiKey ?? settings.apiKey;
+  const options: ClientOptions = {
+    node: settings.url,
+    requestTimeout: settings.requestTimeoutMs,
+    maxRetries: settings.maxRetries,
+    compression: false,
+    name: 'pg-es-connectors',
+    headers: {
+      // Lets Elasticsearch recognise us as a connector service (needed should the
+      // connector indices become system indices).
+      'x-elastic-product-origin': 'connectors',
+      'user-agent': `elastic-connectors-${SERVICE_VERSION}/service pg-es-connectors`,
+    },
+  };
+  if (apiKey) options.auth = { apiKey };
+  else if (settings.username && settings.password) options.auth = { username: settings.username, password: settings.password };
+  if (settings.caCert) options.tls = { ca: settings.caCert };
+  return new Client(options);
+}

@@ -1,0 +1,31 @@
+/**
+ * Scrubs secrets out of free text (error messages, URLs) before it reaches a
+ * log line or a document. Structured fields are also redacted by pino's paths.
+ */
+const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/)([^:/?#@\s]+):([^@/?#\s]+)@/gi;
+const AUTH_HEADER = /\b(ApiKey|Basic|Bearer)\s+[A-Za-z0-9+/=._-]{8,}/g;
+const PASSWORD_PAIR = /\b(password|passwd|pwd|api_key|apikey|secret)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&]+)/gi;
+
+const known = new Set<string>();
+
+/** Registers values (passwords, API keys) to blank out wherever they appear. */
+export function registerSecret(value: string | undefined | null): void {
+  if (typeof value === 'string' && value.length >= 4) known.add(value);
+}
+
+export function redactText(text: string): string {
+  let out = text
+    .replace(URL_CREDENTIALS, '$1$2:[REDACTED]@')
+    .replace(AUTH_HEADER, '$1 [REDACTED]')
+    .replace(PASSWORD_PAIR, '$1$2[REDACTED]');
+  for (const secret of known) {
+    if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+  }
+  return out;
+}
+
+/** A message for a document or log from anything thrown. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return redactText(err.message || err.name);
+  return redactText(String(err));
+}
