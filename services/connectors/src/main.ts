@@ -1,11 +1,10 @@
 import { ConfigError, loadConfig, secretsOf, type Config } from './config/load.js';
-import { createEsClient } from './es/client.js';
-import { preflight } from './es/preflight.js';
-import { startHttpServer, type HttpServer } from './http/server.js';
-import { createLogger, type Logger } from './log/logger.js';
+import { createLogger } from './log/logger.js';
 import { errorMessage, registerSecret } from './log/redact.js';
+import { runService } from './service/app.js';
+import { defaultSources } from './sources/index.js';
 
-/** Entry point: config → logger → Elasticsearch preflight → service loops, until a signal. */
+/** Entry point: config → logger → service, until SIGTERM/SIGINT. */
 async function main(): Promise<number> {
   let config: Config;
   try {
@@ -18,15 +17,12 @@ async function main(): Promise<number> {
     throw err;
   }
   secretsOf(config).forEach(registerSecret);
-  const log: Logger = createLogger(config.logLevel);
-  const client = createEsClient(config.elasticsearch);
+  const log = createLogger(config.logLevel);
 
   const shutdown = new AbortController();
-  let ready = false;
-  let http: HttpServer | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (shutdown.signal.aborted) {
-      log.warn(`second ${signal}: exiting now`);
+      log.warn(`second ${signal}: exiting without waiting for jobs`);
       process.exit(130);
     }
     log.info(`${signal} received: shutting down`);
@@ -36,24 +32,13 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
 
   try {
-    if (config.http.port > 0) {
-      http = await startHttpServer(config.http, () => ({ live: true, ready, details: {} }), log);
-    }
-    await preflight(client, log, {
-      maxWaitMs: config.elasticsearch.maxWaitMs,
-      allowVersionMismatch: config.elasticsearch.allowVersionMismatch,
-      signal: shutdown.signal,
-    });
-    ready = true;
-    await new Promise<void>((resolve) => shutdown.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await runService(config, defaultSources(), log, shutdown.signal);
+    log.info('stopped');
     return 0;
   } catch (err) {
     log.fatal({ err }, `service stopped: ${errorMessage(err)}`);
     return 1;
   } finally {
-    await http?.close();
-    await client.close();
-    log.info('stopped');
     log.flush();
   }
 }

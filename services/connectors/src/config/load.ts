@@ -111,7 +111,8 @@ function readCaCert(value: string | undefined): string | undefined {
 
 /**
  * One validated config from, lowest precedence first: defaults, the YAML file,
- * `.services.env` (written by `make services-up`), `.env`, the process environment.
+ * `.services.env` (written by `make services-up`), `.env`, `CONNECTORS_ENV_FILE`,
+ * the process environment.
  */
 export function loadConfig(options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
@@ -123,6 +124,18 @@ export function loadConfig(options: LoadOptions = {}): Config {
       const file = findUp(cwd, name);
       if (file) Object.assign(fileEnv, parseDotenv(readFileSync(file)));
     }
+  }
+  // An env file handed over by another process (compose's setup job) ranks just below the environment.
+  const extraFile = env.CONNECTORS_ENV_FILE ?? fileEnv.CONNECTORS_ENV_FILE;
+  if (extraFile) {
+    const file = path.resolve(cwd, extraFile);
+    let text: Buffer;
+    try {
+      text = readFileSync(file);
+    } catch (err) {
+      throw new ConfigError([`CONNECTORS_ENV_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+    }
+    Object.assign(fileEnv, parseDotenv(text));
   }
   const pick = (key: string): string | undefined => {
     const v = env[key] ?? fileEnv[key];

@@ -24,6 +24,7 @@ export const SETTINGS = {
   CONNECTORS_IDLE_JOB_THRESHOLD: 'A running job not seen for this many seconds is marked error',
   CONNECTORS_MAX_CONCURRENT_SYNCS: 'Sync jobs one process runs at once',
   CONNECTORS_CONFIG_FILE: 'Optional YAML file with any of these keys',
+  CONNECTORS_ENV_FILE: 'Optional extra env file (KEY=value lines), e.g. written by the setup job',
   HTTP_PORT: 'Port of the /health, /ready and /metrics endpoints (0 disables)',
   HTTP_HOST: 'Address the HTTP endpoints bind to',
   LOG_LEVEL: 'trace | debug | info | warn | error | fatal',

@@ -1,0 +1,193 @@
+import type { Client } from '@elastic/elasticsearch';
+
+export interface BulkSinkOptions {
+  index: string;
+  /** Ingest pipeline for index operations. */
+  pipeline?: string;
+  /** Flush when the buffered request reaches this many bytes… */
+  flushBytes?: number;
+  /** …or this many operations, whichever comes first. */
+  flushCount?: number;
+  /** Bulk requests in flight at once. */
+  concurrency?: number;
+  /** Attempts for items Elasticsearch rejected with 429. */
+  maxItemRetries?: number;
+  retryDelayMs?: number;
+  signal?: AbortSignal;
+  /** Called for each item that finally failed (not retried any more). */
+  onItemError?: (failure: ItemFailure) => void;
+}
+
+export interface ItemFailure {
+  id: string;
+  op: 'index' | 'delete';
+  status: number;
+  type: string;
+  reason: string;
+}
+
+export interface SinkStats {
+  indexed: number;
+  deleted: number;
+  /** Bytes of the JSON of successfully indexed documents. */
+  indexedBytes: number;
+  failed: number;
+  /** Delete of a document that was already gone: not an error. */
+  notFound: number;
+}
+
+interface Op {
+  id: string;
+  kind: 'index' | 'delete';
+  /** NDJSON lines of this operation, newline-terminated. */
+  lines: string;
+  docBytes: number;
+  attempt: number;
+}
+
+const RETRYABLE_ITEM_STATUS = new Set([429, 503]);
+
+/**
+ * Bulk writer with backpressure: callers `await` each `index`/`delete`, which
+ * only blocks while `concurrency` requests are already in flight and the
+ * buffer is full. Bodies are serialised once; 429 items are retried with
+ * back-off; every other item failure is reported, never dropped silently.
+ */
+export class BulkSink {
+  readonly stats: SinkStats = { indexed: 0, deleted: 0, indexedBytes: 0, failed: 0, notFound: 0 };
+  private buffer: Op[] = [];
+  private bufferBytes = 0;
+  private inFlight = new Set<Promise<void>>();
+  private fatal: unknown;
+  private readonly flushBytes: number;
+  private readonly flushCount: number;
+  private readonly concurrency: number;
+  private readonly maxItemRetries: number;
+  private readonly retryDelayMs: number;
+
+  constructor(
+    private readonly client: Client,
+    private readonly options: BulkSinkOptions,
+  ) {
+    this.flushBytes = options.flushBytes ?? 5 * 1024 * 1024;
+    this.flushCount = options.flushCount ?? 1000;
+    this.concurrency = options.concurrency ?? 2;
+    this.maxItemRetries = options.maxItemRetries ?? 5;
+    this.retryDelayMs = options.retryDelayMs ?? 500;
+  }
+
+  async index(id: string, document: Record<string, unknown>): Promise<void> {
+    const body = JSON.stringify(document);
+    const action = JSON.stringify({ index: { _id: id } });
+    await this.push({ id, kind: 'index', lines: `${action}\n${body}\n`, docBytes: Buffer.byteLength(body), attempt: 0 });
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.push({ id, kind: 'delete', lines: `${JSON.stringify({ delete: { _id: id } })}\n`, docBytes: 0, attempt: 0 });
+  }
+
+  /** Sends what is buffered and waits for every request in flight. */
+  async flush(): Promise<void> {
+    while (this.buffer.length || this.inFlight.size) {
+      this.throwIfFailed();
+      if (this.buffer.length && this.inFlight.size < this.concurrency) this.send();
+      else await Promise.race(this.inFlight);
+    }
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (this.fatal) throw this.fatal;
+    this.options.signal?.throwIfAborted();
+  }
+
+  private async push(op: Op): Promise<void> {
+    this.throwIfFailed();
+    this.buffer.push(op);
+    this.bufferBytes += op.lines.length;
+    if (this.buffer.length >= this.flushCount || this.bufferBytes >= this.flushBytes) {
+      while (this.inFlight.size >= this.concurrency) {
+        await Promise.race(this.inFlight);
+        this.throwIfFailed();
+      }
+      this.send();
+    }
+  }
+
+  private send(): void {
+    if (!this.buffer.length) return;
+    const ops = this.buffer;
+    this.buffer = [];
+    this.bufferBytes = 0;
+    const p = this.request(ops)
+      .catch((err: unknown) => {
+        this.fatal ??= err;
+      })
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  private async request(ops: Op[]): Promise<void> {
+    const res = await this.client.transport.request<{
+      errors: boolean;
+      items: Record<string, { status: number; error?: { type?: string; reason?: string } }>[];
+    }>(
+      {
+        method: 'POST',
+        path: `/${encodeURIComponent(this.options.index)}/_bulk`,
+        querystring: this.options.pipeline ? { pipeline: this.options.pipeline } : {},
+        bulkBody: ops.map((o) => o.lines).join(''),
+      },
+      { signal: this.options.signal },
+    );
+    const retry: Op[] = [];
+    res.items.forEach((item, i) => {
+      const op = ops[i];
+      const result = Object.values(item)[0];
+      if (!op || !result) return;
+      if (result.status < 300) {
+        if (op.kind === 'index') {
+          this.stats.indexed++;
+          this.stats.indexedBytes += op.docBytes;
+        } else this.stats.deleted++;
+        return;
+      }
+      if (op.kind === 'delete' && result.status === 404) {
+        this.stats.notFound++;
+        return;
+      }
+      if (RETRYABLE_ITEM_STATUS.has(result.status) && op.attempt < this.maxItemRetries) {
+        retry.push({ ...op, attempt: op.attempt + 1 });
+        return;
+      }
+      this.stats.failed++;
+      this.options.onItemError?.({
+        id: op.id,
+        op: op.kind,
+        status: result.status,
+        type: result.error?.type ?? 'unknown',
+        reason: result.error?.reason ?? `status ${result.status}`,
+      });
+    });
+    if (retry.length) {
+      const attempt = Math.max(...retry.map((o) => o.attempt));
+      await sleep(this.retryDelayMs * 2 ** (attempt - 1), this.options.signal);
+      await this.request(retry);
+    }
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason as Error);
+      },
+      { once: true },
+    );
+  });
+}

@@ -1,0 +1,136 @@
+import {
+  DEFAULT_SCHEDULE,
+  type ConnectorDoc,
+  type FilteringEntry,
+  type FilteringRules,
+  type JobType,
+  type SyncJobDoc,
+  type TriggerMethod,
+} from './types.js';
+
+/** The catch-all rule Elasticsearch keeps last in every rule list (F.1). */
+export function defaultRule(order = 0, now = new Date().toISOString()) {
+  return {
+    id: 'DEFAULT',
+    policy: 'include' as const,
+    field: '_',
+    rule: 'regex' as const,
+    value: '.*',
+    order,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+function defaultFilteringRules(now: string): FilteringRules {
+  return {
+    rules: [defaultRule(0, now)],
+    advanced_snippet: { value: {}, created_at: now, updated_at: now },
+    validation: { state: 'valid', errors: [] },
+  };
+}
+
+export function defaultFiltering(now = new Date().toISOString()): FilteringEntry[] {
+  return [{ domain: 'DEFAULT', active: defaultFilteringRules(now), draft: defaultFilteringRules(now) }];
+}
+
+/** What `PUT _connector/{id}` stores (A.3 defaults), for the index backend's create. */
+export function newConnectorDoc(fields: {
+  name?: string;
+  index_name?: string | null;
+  service_type?: string | null;
+  description?: string | null;
+  language?: string | null;
+  is_native?: boolean;
+}): ConnectorDoc {
+  const isNative = fields.is_native ?? false;
+  return {
+    api_key_id: null,
+    api_key_secret_id: null,
+    configuration: {},
+    custom_scheduling: {},
+    deleted: false,
+    description: fields.description ?? null,
+    error: null,
+    features: null,
+    filtering: defaultFiltering(),
+    index_name: fields.index_name ?? null,
+    is_native: isNative,
+    language: fields.language ?? null,
+    last_access_control_sync_error: null,
+    last_access_control_sync_scheduled_at: null,
+    last_access_control_sync_status: null,
+    last_deleted_document_count: null,
+    last_incremental_sync_scheduled_at: null,
+    last_indexed_document_count: null,
+    last_seen: null,
+    last_sync_error: null,
+    last_sync_scheduled_at: null,
+    last_sync_status: null,
+    last_synced: null,
+    name: fields.name ?? '',
+    pipeline: null,
+    scheduling: { full: { ...DEFAULT_SCHEDULE }, incremental: { ...DEFAULT_SCHEDULE }, access_control: { ...DEFAULT_SCHEDULE } },
+    service_type: fields.service_type ?? null,
+    status: isNative ? 'needs_configuration' : 'created',
+    sync_now: false,
+  };
+}
+
+export const ACL_INDEX_PREFIX = '.search-acl-filter-';
+
+/** What `POST _connector/_sync_job` stores: a snapshot of the connector (A.4). */
+export function newJobDoc(connectorId: string, connector: ConnectorDoc, jobType: JobType, trigger: TriggerMethod): SyncJobDoc {
+  if (!connector.index_name) throw new Error(`connector ${connectorId} has no index_name`);
+  if (!connector.service_type) throw new Error(`connector ${connectorId} has no service_type`);
+  const now = new Date().toISOString();
+  const active = connector.filtering?.[0]?.active ?? null;
+  return {
+    cancelation_requested_at: null,
+    canceled_at: null,
+    completed_at: null,
+    connector: {
+      id: connectorId,
+      configuration: connector.configuration ?? {},
+      filtering: active,
+      index_name: jobType === 'access_control' ? `${ACL_INDEX_PREFIX}${connector.index_name}` : connector.index_name,
+      language: connector.language ?? null,
+      pipeline: connector.pipeline ?? null,
+      service_type: connector.service_type,
+    },
+    created_at: now,
+    deleted_document_count: 0,
+    error: null,
+    indexed_document_count: 0,
+    indexed_document_volume: 0,
+    job_type: jobType,
+    last_seen: now,
+    metadata: {},
+    started_at: null,
+    status: 'pending',
+    total_document_count: 0,
+    trigger_method: trigger,
+    worker_hostname: null,
+  };
+}
+
+/** Status of the connector's lock field for a job family (D.4). */
+export function lockField(jobType: JobType): 'last_sync_status' | 'last_access_control_sync_status' {
+  return jobType === 'access_control' ? 'last_access_control_sync_status' : 'last_sync_status';
+}
+
+export function scheduledAtField(
+  jobType: JobType,
+): 'last_sync_scheduled_at' | 'last_incremental_sync_scheduled_at' | 'last_access_control_sync_scheduled_at' {
+  if (jobType === 'incremental') return 'last_incremental_sync_scheduled_at';
+  if (jobType === 'access_control') return 'last_access_control_sync_scheduled_at';
+  return 'last_sync_scheduled_at';
+}
+
+/** `features` in either layout (current nested or old flat flags). */
+export function rulesEnabled(features: ConnectorDoc['features']): { basic: boolean; advanced: boolean } {
+  return {
+    basic: Boolean(features?.sync_rules?.basic?.enabled ?? features?.filtering_rules),
+    advanced: Boolean(features?.sync_rules?.advanced?.enabled ?? features?.filtering_advanced_config),
+  };
+}

@@ -1,0 +1,84 @@
+import type { Config } from '../config/load.js';
+import { createEsClient } from '../es/client.js';
+import { preflight } from '../es/preflight.js';
+import { startHttpServer, type HttpServer } from '../http/server.js';
+import type { Logger } from '../log/logger.js';
+import { errorMessage } from '../log/redact.js';
+import { createProtocolStore } from '../protocol/detect.js';
+import type { SourceRegistry } from '../sources/registry.js';
+import { ConnectorRuntime, type RuntimeSettings } from './runtime.js';
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/**
+ * The whole service: health endpoint, preflight (D.9), protocol backend, then
+ * the runtime until `signal` aborts. Resolves once everything is stopped and
+ * every running job has been suspended.
+ */
+export async function runService(
+  config: Config,
+  sources: SourceRegistry,
+  log: Logger,
+  signal: AbortSignal,
+  overrides: Partial<RuntimeSettings> = {},
+): Promise<void> {
+  if (!config.connectors.length && !config.serviceTypes.length) {
+    throw new StartupError('No connectors to serve: set CONNECTOR_IDS (or a connectors list in the YAML file), or CONNECTORS_SERVICE_TYPES for worker mode');
+  }
+  for (const type of config.serviceTypes) {
+    if (!sources.get(type)) throw new StartupError(`CONNECTORS_SERVICE_TYPES: unknown service type "${type}" (known: ${sources.types().join(', ')})`);
+  }
+  const client = createEsClient(config.elasticsearch);
+  let runtime: ConnectorRuntime | undefined;
+  let ready = false;
+  let http: HttpServer | undefined;
+  try {
+    if (config.http.port > 0) {
+      http = await startHttpServer(
+        config.http,
+        () => ({
+          live: true,
+          ready: ready && runtime?.status.lastPollError == null,
+          details: runtime ? { ...runtime.status } : { phase: 'starting' },
+        }),
+        log,
+      );
+    }
+    await preflight(client, log, {
+      maxWaitMs: config.elasticsearch.maxWaitMs,
+      allowVersionMismatch: config.elasticsearch.allowVersionMismatch,
+      signal,
+    });
+    const store = await createProtocolStore(client, config.protocol, log);
+    await ensureIndicesWithRetry(() => store.ensureIndices(), log, signal);
+    if (signal.aborted) return;
+
+    runtime = new ConnectorRuntime(store, client, sources, { ...config, ...overrides }, log);
+    runtime.start();
+    ready = true;
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    log.info('stopping: suspending running jobs');
+    await runtime.stop();
+  } finally {
+    await http?.close();
+    await client.close();
+  }
+}
+
+/** The connector indices may be briefly unavailable right after a cluster starts (D.9: 10 tries). */
+async function ensureIndicesWithRetry(fn: () => Promise<void>, log: Logger, signal: AbortSignal): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 10 || signal.aborted) throw err;
+      log.warn(`connector indices not ready (attempt ${attempt}/10): ${errorMessage(err)}`);
+      await new Promise((r) => setTimeout(r, Math.min(1000 * attempt, 10_000)));
+    }
+  }
+}

@@ -1,0 +1,129 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from '../log/logger.js';
+import { errorMessage } from '../log/redact.js';
+import { rulesEnabled } from '../protocol/documents.js';
+import type { ProtocolStore } from '../protocol/store.js';
+import type { ConnectorDoc, ConnectorRecord, FilteringValidation } from '../protocol/types.js';
+import { configurationValues, mergeSchema, validateConfiguration } from '../sources/configuration.js';
+import type { SourceRegistry } from '../sources/registry.js';
+import type { DataSourceFactory } from '../sources/types.js';
+import { combineValidation, validateBasicRules } from '../sync/filtering-validation.js';
+
+export type CheckOutcome = 'skipped' | 'connected' | 'error' | 'gone';
+
+/**
+ * Publishes what the service knows about a connector into its document
+ * (service type, configuration schema, features: reference D.8), with
+ * optimistic concurrency so an edit made in Kibana meanwhile is never overwritten.
+ */
+export async function publishSchema(
+  store: ProtocolStore,
+  connectorId: string,
+  configuredServiceType: string | undefined,
+  sources: SourceRegistry,
+  log: Logger,
+): Promise<ConnectorRecord | null> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const connector = await store.getConnector(connectorId);
+    if (!connector) return null;
+    const doc = connector.doc;
+    const serviceType = doc.service_type || configuredServiceType;
+    const factory = sources.get(serviceType);
+    if (!factory) return connector;
+    const update: Partial<ConnectorDoc> = {};
+    if (!doc.service_type && serviceType) update.service_type = serviceType;
+    const schema = factory.configurationSchema();
+    if (!doc.configuration || Object.keys(doc.configuration).length === 0) {
+      update.configuration = schema;
+      update.status = 'needs_configuration';
+    } else {
+      const merged = mergeSchema(doc.configuration, schema);
+      if (merged.changed) update.configuration = merged.configuration;
+    }
+    const features = factory.features();
+    if (!doc.is_native && !isDeepStrictEqual(doc.features ?? null, features)) update.features = features;
+    if (!Object.keys(update).length) return connector;
+    if (await store.updateConnector(connectorId, update, connector)) {
+      log.info({ connector: { id: connectorId }, fields: Object.keys(update) }, `published ${Object.keys(update).join(', ')} for connector ${connectorId}`);
+      return store.getConnector(connectorId);
+    }
+  }
+  return store.getConnector(connectorId);
+}
+
+/**
+ * Each poll: validate the configuration and ping the source; validate an
+ * edited draft of the sync rules and activate it when valid. The connector ends
+ * `connected` or `error` with a message a user can act on.
+ */
+export async function checkConnector(
+  store: ProtocolStore,
+  connector: ConnectorRecord,
+  sources: SourceRegistry,
+  log: Logger,
+): Promise<CheckOutcome> {
+  const doc = connector.doc;
+  if (doc.status === 'created' || doc.status === 'needs_configuration') return 'skipped';
+  const factory = sources.get(doc.service_type);
+  let error: string | null = null;
+  if (!factory) {
+    error = `Unknown service type "${doc.service_type ?? ''}": this service provides ${sources.types().join(', ')}`;
+  } else {
+    try {
+      await checkSource(factory, doc, log);
+      await validateDraftRules(store, connector, factory, log);
+    } catch (err) {
+      error = errorMessage(err);
+    }
+  }
+  const status = error ? 'error' : 'connected';
+  // Only write on change: every replica polls every connector.
+  if (doc.status !== status || doc.error !== error) {
+    await store.updateConnector(connector.id, { status, error });
+    if (error) log.warn({ connector: { id: connector.id } }, `connector ${connector.id} is in error: ${error}`);
+    else log.info({ connector: { id: connector.id } }, `connector ${connector.id} is connected`);
+  }
+  return status;
+}
+
+async function checkSource(factory: DataSourceFactory, doc: ConnectorDoc, log: Logger): Promise<void> {
+  const problems = validateConfiguration(doc.configuration, Object.keys(factory.configurationSchema()));
+  if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}`);
+  const source = factory.create(configurationValues(doc.configuration), log);
+  try {
+    await source.ping();
+    await source.validate();
+  } finally {
+    await source.close().catch(() => undefined);
+  }
+}
+
+async function validateDraftRules(store: ProtocolStore, connector: ConnectorRecord, factory: DataSourceFactory, log: Logger): Promise<void> {
+  const enabled = rulesEnabled(connector.doc.features);
+  if (!enabled.basic && !enabled.advanced) return;
+  const entry = connector.doc.filtering?.find((f) => f.domain === 'DEFAULT') ?? connector.doc.filtering?.[0];
+  if (!entry || entry.draft.validation?.state !== 'edited') return;
+
+  const errors: FilteringValidation['errors'] = enabled.basic ? validateBasicRules(entry.draft.rules ?? []) : [];
+  const advanced = entry.draft.advanced_snippet?.value;
+  if (advanced != null && !(typeof advanced === 'object' && Object.keys(advanced).length === 0)) {
+    if (!enabled.advanced) {
+      errors.push({ ids: ['advanced_snippet'], messages: ['Advanced sync rules are not enabled for this connector'] });
+    } else {
+      const source = factory.create(configurationValues(connector.doc.configuration), log);
+      try {
+        errors.push(...(await source.validateAdvancedRules(advanced)));
+      } finally {
+        await source.close().catch(() => undefined);
+      }
+    }
+  }
+  const validation = combineValidation(errors);
+  await store.updateFilteringValidation(connector.id, validation);
+  if (validation.state === 'valid') {
+    await store.activateFiltering(connector.id);
+    log.info({ connector: { id: connector.id } }, 'draft sync rules are valid and now active');
+  } else {
+    log.warn({ connector: { id: connector.id }, errors: validation.errors }, 'draft sync rules are invalid');
+  }
+}

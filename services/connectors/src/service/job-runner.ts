@@ -1,0 +1,270 @@
+import os from 'node:os';
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger } from '../log/logger.js';
+import { errorMessage } from '../log/redact.js';
+import { lockField, rulesEnabled } from '../protocol/documents.js';
+import type { ProtocolStore } from '../protocol/store.js';
+import type { ConnectorDoc, JobRecord, JobStatus, SyncJobDoc } from '../protocol/types.js';
+import { configurationValues, validateConfiguration } from '../sources/configuration.js';
+import type { SourceRegistry } from '../sources/registry.js';
+import type { DataSource } from '../sources/types.js';
+import { runFullSync, type SyncProgress } from '../sync/full-sync.js';
+
+export const WORKER_HOSTNAME = os.hostname();
+
+export interface JobRunnerOptions {
+  store: ProtocolStore;
+  /** Client for the content index (may carry the connector's own API key). */
+  contentClient: Client;
+  sources: SourceRegistry;
+  log: Logger;
+  /** Job heartbeat and stats cadence. */
+  reportIntervalMs?: number;
+  /** How often the job and connector documents are re-read to notice cancellation. */
+  checkIntervalMs?: number;
+  maxItemErrors?: number;
+}
+
+/** Why a running job stopped early. */
+type StopReason = { kind: 'shutdown' } | { kind: 'canceled' } | { kind: 'error'; message: string };
+
+class JobStopped extends Error {
+  constructor(readonly reason: StopReason) {
+    super(reason.kind === 'error' ? reason.message : reason.kind);
+  }
+}
+
+export type StartOutcome = 'started' | 'busy' | 'lost';
+
+/**
+ * Runs one sync job from claim to the final documents (reference D.4–D.6).
+ * `start` takes the connector lock and claims the job; `done` settles when the
+ * job has reached a final (or suspended) state on both documents.
+ */
+export class JobRunner {
+  private readonly abort = new AbortController();
+  private progress: SyncProgress = { indexed: 0, deleted: 0, indexedBytes: 0, excluded: 0, failed: 0, read: 0 };
+  done: Promise<void> = Promise.resolve();
+  readonly log: Logger;
+
+  constructor(
+    readonly job: JobRecord,
+    private readonly opts: JobRunnerOptions,
+  ) {
+    this.log = opts.log.child({ job: { id: job.id, type: job.doc.job_type }, connector: { id: job.doc.connector.id } });
+  }
+
+  get id(): string {
+    return this.job.id;
+  }
+
+  /** Shutdown: the job is suspended so any replica can resume it. */
+  suspend(): void {
+    this.stop({ kind: 'shutdown' });
+  }
+
+  private stop(reason: StopReason): void {
+    if (!this.abort.signal.aborted) this.abort.abort(new JobStopped(reason));
+  }
+
+  async start(): Promise<StartOutcome> {
+    const { store } = this.opts;
+    const connectorId = this.job.doc.connector.id;
+    const field = lockField(this.job.doc.job_type);
+
+    // 1. The connector lock: the real mutual exclusion between replicas (D.4 step 4).
+    let previous: JobStatus | null = null;
+    let locked = false;
+    for (let attempt = 0; attempt < 3 && !locked; attempt++) {
+      const connector = await store.getConnector(connectorId);
+      if (!connector) {
+        await this.failUnclaimed(`Connector ${connectorId} not found (deleted?)`);
+        return 'lost';
+      }
+      if (connector.doc[field] === 'in_progress') return 'busy';
+      previous = connector.doc[field];
+      locked = await store.updateConnector(
+        connectorId,
+        { status: 'connected', error: null, [field]: 'in_progress', ...(field === 'last_sync_status' ? { last_sync_error: null } : { last_access_control_sync_error: null }) },
+        connector,
+      );
+    }
+    if (!locked) return 'busy';
+
+    // 2. Claim the job itself; it may have been canceled or taken meanwhile.
+    const fresh = await store.getJob(this.job.id);
+    const claimable = fresh && (fresh.doc.status === 'pending' || fresh.doc.status === 'suspended');
+    const cursor = this.job.doc.job_type === 'incremental' ? (await store.getConnector(connectorId))?.doc.sync_cursor : undefined;
+    if (!claimable || !(await store.claimJob(fresh, WORKER_HOSTNAME, cursor))) {
+      await store.updateConnector(connectorId, { [field]: previous });
+      return 'lost';
+    }
+    this.log.info(`claimed ${this.job.doc.job_type} sync job ${this.job.id} (${this.job.doc.trigger_method})`);
+    this.done = this.run();
+    return 'started';
+  }
+
+  /** A job whose connector vanished before it could be claimed. */
+  private async failUnclaimed(message: string): Promise<void> {
+    const at = new Date().toISOString();
+    await this.opts.store.updateJob(this.job.id, { status: 'error', error: message, completed_at: at, last_seen: at }, this.job);
+    this.log.warn(message);
+  }
+
+  private async run(): Promise<void> {
+    const { store } = this.opts;
+    const snapshot = this.job.doc.connector;
+    const reporter = setInterval(() => void this.report(), this.opts.reportIntervalMs ?? 10_000);
+    const watcher = setInterval(() => void this.watch(), this.opts.checkIntervalMs ?? 1000);
+    let outcome: { status: JobStatus; error: string | null; totalDocuments?: number; metadata?: Record<string, unknown> };
+    let source: DataSource | undefined;
+    try {
+      const connector = await store.getConnector(snapshot.id);
+      if (!connector) throw new JobStopped({ kind: 'error', message: `Connector ${snapshot.id} not found (deleted?)` });
+      const factory = this.opts.sources.get(snapshot.service_type);
+      if (!factory) throw new JobStopped({ kind: 'error', message: `Unknown service type "${snapshot.service_type}": this service does not provide it` });
+      if (this.job.doc.job_type === 'incremental' && !connector.doc.features?.incremental_sync?.enabled) {
+        throw new JobStopped({ kind: 'error', message: 'Incremental sync is not enabled for this connector' });
+      }
+      if (this.job.doc.job_type === 'incremental') {
+        throw new JobStopped({ kind: 'error', message: `The ${factory.displayName} source does not support incremental sync yet` });
+      }
+      if (this.job.doc.job_type === 'access_control') {
+        throw new JobStopped({ kind: 'error', message: `The ${factory.displayName} source does not support document-level security` });
+      }
+
+      const problems = validateConfiguration(snapshot.configuration, Object.keys(factory.configurationSchema()));
+      if (problems.length) throw new JobStopped({ kind: 'error', message: `Invalid configuration: ${problems.join('; ')}` });
+      source = factory.create(configurationValues(snapshot.configuration), this.log);
+      await source.ping();
+      await source.validate();
+
+      const enabled = rulesEnabled(connector.doc.features);
+      const filtering = snapshot.filtering;
+      if ((enabled.basic || enabled.advanced) && filtering && filtering.validation?.state !== 'valid') {
+        throw new JobStopped({ kind: 'error', message: `Sync rules are ${filtering.validation?.state ?? 'unvalidated'}; fix them in the connector before syncing` });
+      }
+      const advanced = filtering?.advanced_snippet?.value;
+      const hasAdvanced = enabled.advanced && advanced != null && !(typeof advanced === 'object' && Object.keys(advanced).length === 0);
+
+      const result = await runFullSync({
+        client: this.opts.contentClient,
+        index: snapshot.index_name,
+        source,
+        log: this.log,
+        signal: this.abort.signal,
+        ...(enabled.basic && filtering ? { basicRules: filtering.rules } : {}),
+        ...(hasAdvanced ? { advancedRules: advanced } : {}),
+        pipeline: snapshot.pipeline,
+        ...(this.opts.maxItemErrors !== undefined ? { maxItemErrors: this.opts.maxItemErrors } : {}),
+        onProgress: (p) => {
+          this.progress = { ...p };
+        },
+      });
+      this.progress = { ...result };
+      const metadata: Record<string, unknown> = {};
+      if (result.notices.length) metadata.notices = result.notices;
+      if (result.excluded) metadata.excluded_by_sync_rules = result.excluded;
+      if (result.failed) metadata.failed_documents = { count: result.failed, samples: result.itemErrors.map((e) => ({ id: e.id, type: e.type, reason: e.reason })) };
+      outcome = {
+        status: 'completed',
+        error: result.failed ? `${result.failed} documents could not be indexed; see metadata.failed_documents` : null,
+        totalDocuments: result.totalDocuments,
+        metadata,
+      };
+    } catch (err) {
+      const reason = this.abort.signal.aborted ? (this.abort.signal.reason as JobStopped).reason : err instanceof JobStopped ? err.reason : undefined;
+      if (reason?.kind === 'shutdown') outcome = { status: 'suspended', error: null };
+      else if (reason?.kind === 'canceled') outcome = { status: 'canceled', error: null };
+      else {
+        const message = reason?.kind === 'error' ? reason.message : errorMessage(err);
+        this.log.error({ err }, `sync job failed: ${message}`);
+        outcome = { status: 'error', error: message };
+      }
+    } finally {
+      clearInterval(reporter);
+      clearInterval(watcher);
+      await source?.close().catch(() => undefined);
+    }
+    await this.finish(outcome);
+  }
+
+  private stats() {
+    return {
+      indexed_document_count: this.progress.indexed,
+      indexed_document_volume: Math.round(this.progress.indexedBytes / 1_048_576),
+      deleted_document_count: this.progress.deleted,
+    };
+  }
+
+  private async report(): Promise<void> {
+    try {
+      await this.opts.store.updateJobStats(this.job.id, this.stats());
+    } catch (err) {
+      this.log.warn({ err }, `could not report job progress: ${errorMessage(err)}`);
+    }
+  }
+
+  /** Notices cancellation, deletion and take-over within one check interval (D.5). */
+  private async watch(): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    try {
+      const [job, connector] = await Promise.all([this.opts.store.getJob(this.job.id), this.opts.store.getConnector(this.job.doc.connector.id)]);
+      if (!job) this.stop({ kind: 'error', message: 'The sync job document was deleted while the job ran' });
+      else if (!connector) this.stop({ kind: 'error', message: `Connector ${this.job.doc.connector.id} was deleted while the job ran` });
+      else if (job.doc.status === 'canceling' || job.doc.status === 'canceled') this.stop({ kind: 'canceled' });
+      else if (job.doc.status !== 'in_progress') this.stop({ kind: 'error', message: `The job is no longer running (status ${job.doc.status})` });
+    } catch (err) {
+      this.log.warn({ err }, `could not check the job's status: ${errorMessage(err)}`);
+    }
+  }
+
+  /** Final writes on the job and the connector (D.6), retried: they must not be lost. */
+  private async finish(outcome: { status: JobStatus; error: string | null; totalDocuments?: number; metadata?: Record<string, unknown> }): Promise<void> {
+    const { store } = this.opts;
+    const at = new Date().toISOString();
+    const terminal = outcome.status !== 'suspended';
+    const jobFields: Partial<SyncJobDoc> = {
+      status: outcome.status,
+      error: outcome.error,
+      last_seen: at,
+      ...this.stats(),
+      ...(outcome.totalDocuments !== undefined ? { total_document_count: outcome.totalDocuments } : {}),
+      ...(outcome.metadata && Object.keys(outcome.metadata).length ? { metadata: outcome.metadata } : {}),
+      ...(terminal ? { completed_at: at } : {}),
+      ...(outcome.status === 'canceled' ? { canceled_at: at } : {}),
+    };
+    const connectorId = this.job.doc.connector.id;
+    const field = lockField(this.job.doc.job_type);
+    const connectorFields: Partial<ConnectorDoc> = {
+      last_synced: at,
+      status: outcome.status === 'error' ? 'error' : 'connected',
+      error: outcome.status === 'error' ? outcome.error ?? 'unknown error' : null,
+      [field]: outcome.status,
+      ...(field === 'last_sync_status' ? { last_sync_error: outcome.error } : { last_access_control_sync_error: outcome.error }),
+      ...(terminal ? { last_indexed_document_count: this.progress.indexed, last_deleted_document_count: this.progress.deleted } : {}),
+    };
+    await retry(() => store.updateJob(this.job.id, jobFields), this.log, 'job document');
+    if (await store.getConnector(connectorId)) {
+      await retry(() => store.updateConnector(connectorId, connectorFields), this.log, 'connector document');
+    }
+    this.log.info(
+      { job: { id: this.job.id, status: outcome.status }, stats: jobFields },
+      `sync job ${outcome.status}: ${this.progress.indexed} indexed, ${this.progress.deleted} deleted${outcome.error ? ` — ${outcome.error}` : ''}`,
+    );
+  }
+}
+
+async function retry<T>(fn: () => Promise<T>, log: Logger, what: string): Promise<T> {
+  let delay = 500;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 8) throw err;
+      log.warn({ err }, `writing the ${what} failed (attempt ${attempt}): ${errorMessage(err)}`);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
+}

@@ -1,0 +1,218 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Config } from '../config/load.js';
+import { createEsClient } from '../es/client.js';
+import type { Logger } from '../log/logger.js';
+import { errorMessage } from '../log/redact.js';
+import type { ProtocolStore } from '../protocol/store.js';
+import type { ConnectorRecord, JobType } from '../protocol/types.js';
+import type { SourceRegistry } from '../sources/registry.js';
+import { Cleanup } from './cleanup.js';
+import { checkConnector, publishSchema } from './connector-check.js';
+import { JobRunner } from './job-runner.js';
+import { CronError } from './schedule/quartz.js';
+import { trySchedule } from './scheduler.js';
+
+export type RuntimeSettings = Pick<
+  Config,
+  'connectors' | 'serviceTypes' | 'pollIntervalMs' | 'heartbeatIntervalMs' | 'cleanupIntervalMs' | 'idleJobThresholdMs' | 'maxConcurrentSyncs'
+> & {
+  elasticsearch: Config['elasticsearch'];
+  /** Test knobs; production uses the protocol's 10 s and 1 s. */
+  jobReportIntervalMs?: number;
+  jobCheckIntervalMs?: number;
+};
+
+export interface RuntimeStatus {
+  startedAt: string;
+  lastPollAt: string | null;
+  lastPollError: string | null;
+  runningJobs: string[];
+  connectors: number;
+}
+
+const CONTENT_JOB_TYPES: JobType[] = ['full', 'incremental'];
+
+/**
+ * The service's loops: per-connector checks and schedules, pending-job pickup,
+ * cleanup. Decides *when*; the job runner and the sync stage do the work.
+ */
+export class ConnectorRuntime {
+  private readonly running = new Map<string, JobRunner>();
+  private readonly stopping = new AbortController();
+  private readonly startedAt = new Date();
+  private readonly lastCheckIn = new Map<string, number>();
+  private readonly contentClients = new Map<string, Client>();
+  private readonly cleanup: Cleanup;
+  private served: ConnectorRecord[] = [];
+  private loops: Promise<void>[] = [];
+  readonly status: RuntimeStatus;
+
+  constructor(
+    private readonly store: ProtocolStore,
+    private readonly client: Client,
+    private readonly sources: SourceRegistry,
+    private readonly settings: RuntimeSettings,
+    private readonly log: Logger,
+  ) {
+    this.cleanup = new Cleanup(store, log, settings.idleJobThresholdMs, () => new Set(this.running.keys()));
+    this.status = { startedAt: this.startedAt.toISOString(), lastPollAt: null, lastPollError: null, runningJobs: [], connectors: 0 };
+  }
+
+  start(): void {
+    const selection = this.settings.connectors.length
+      ? `connectors ${this.settings.connectors.map((c) => c.id).join(', ')}`
+      : `every self-managed connector of type ${this.settings.serviceTypes.join(', ')}`;
+    this.log.info(`serving ${selection}`);
+    this.loops = [
+      this.loop('poll', this.settings.pollIntervalMs, () => this.pollConnectors()),
+      this.loop('jobs', this.settings.pollIntervalMs, () => this.pickUpJobs()),
+      this.loop('cleanup', this.settings.cleanupIntervalMs, () => this.runCleanup()),
+    ];
+  }
+
+  /** Graceful stop: loops end, running jobs are suspended and their documents written. */
+  async stop(): Promise<void> {
+    if (this.stopping.signal.aborted) return;
+    this.stopping.abort();
+    for (const runner of this.running.values()) runner.suspend();
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await Promise.allSettled(this.loops);
+    for (const c of this.contentClients.values()) await c.close().catch(() => undefined);
+  }
+
+  private async loop(name: string, intervalMs: number, pass: () => Promise<void>): Promise<void> {
+    const signal = this.stopping.signal;
+    while (!signal.aborted) {
+      try {
+        await pass();
+        if (name === 'poll') {
+          this.status.lastPollAt = new Date().toISOString();
+          this.status.lastPollError = null;
+        }
+      } catch (err) {
+        // Transient failures (Elasticsearch restarting, 5xx) must not end the loop.
+        this.log.error({ err, loop: name }, `${name} pass failed: ${errorMessage(err)}`);
+        if (name === 'poll') this.status.lastPollError = errorMessage(err);
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, intervalMs);
+        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+    }
+  }
+
+  private async refreshServed(): Promise<ConnectorRecord[]> {
+    this.served = await this.store.listConnectors({
+      ids: this.settings.connectors.map((c) => c.id),
+      serviceTypes: this.settings.serviceTypes,
+    });
+    this.status.connectors = this.served.length;
+    return this.served;
+  }
+
+  private async pollConnectors(): Promise<void> {
+    const connectors = await this.refreshServed();
+    // A few connectors at a time: each check may wait on a slow source.
+    const queue = [...connectors];
+    const workers = Array.from({ length: Math.min(4, queue.length) }, async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        if (this.stopping.signal.aborted) return;
+        try {
+          await this.pollOne(c);
+        } catch (err) {
+          this.log.error({ err, connector: { id: c.id } }, `connector ${c.id}: ${errorMessage(err)}`);
+        }
+      }
+    });
+    await Promise.all(workers);
+  }
+
+  private async pollOne(listed: ConnectorRecord): Promise<void> {
+    const configured = this.settings.connectors.find((c) => c.id === listed.id);
+    const connector = await publishSchema(this.store, listed.id, configured?.serviceType, this.sources, this.log);
+    if (!connector) return;
+
+    const last = this.lastCheckIn.get(connector.id) ?? (connector.doc.last_seen ? Date.parse(connector.doc.last_seen) : 0);
+    if (!this.lastCheckIn.has(connector.id) || Date.now() - last >= this.settings.heartbeatIntervalMs) {
+      await this.store.checkIn(connector.id);
+      this.lastCheckIn.set(connector.id, Date.now());
+    }
+
+    const outcome = await checkConnector(this.store, connector, this.sources, this.log);
+    if (outcome !== 'connected') return;
+
+    const types: JobType[] = [];
+    if (connector.doc.features?.document_level_security?.enabled) types.push('access_control');
+    if (connector.doc.features?.incremental_sync?.enabled) types.push('incremental');
+    types.push('full');
+    for (const type of types) {
+      try {
+        await trySchedule(this.store, connector.id, type, this.startedAt, this.log);
+      } catch (err) {
+        if (!(err instanceof CronError)) throw err;
+        const message = `Invalid ${type} schedule: ${err.message}`;
+        if (connector.doc.error !== message) {
+          await this.store.updateConnector(connector.id, { status: 'error', error: message });
+          this.log.warn({ connector: { id: connector.id } }, message);
+        }
+        return;
+      }
+    }
+  }
+
+  private async pickUpJobs(): Promise<void> {
+    if (this.running.size >= this.settings.maxConcurrentSyncs) return;
+    const ids = this.served.length ? this.served.map((c) => c.id) : (await this.refreshServed()).map((c) => c.id);
+    const jobs = await this.store.listRunnableJobs(ids, CONTENT_JOB_TYPES);
+    const busyConnectors = new Set([...this.running.values()].map((r) => r.job.doc.connector.id));
+    for (const job of jobs) {
+      if (this.stopping.signal.aborted || this.running.size >= this.settings.maxConcurrentSyncs) return;
+      if (this.running.has(job.id) || busyConnectors.has(job.doc.connector.id)) continue;
+      const runner = new JobRunner(job, {
+        store: this.store,
+        contentClient: this.contentClientFor(job.doc.connector.id),
+        sources: this.sources,
+        log: this.log,
+        ...(this.settings.jobReportIntervalMs ? { reportIntervalMs: this.settings.jobReportIntervalMs } : {}),
+        ...(this.settings.jobCheckIntervalMs ? { checkIntervalMs: this.settings.jobCheckIntervalMs } : {}),
+      });
+      this.running.set(job.id, runner);
+      let outcome;
+      try {
+        outcome = await runner.start();
+      } catch (err) {
+        this.running.delete(job.id);
+        throw err;
+      }
+      if (outcome !== 'started') {
+        this.running.delete(job.id);
+        continue;
+      }
+      busyConnectors.add(job.doc.connector.id);
+      this.status.runningJobs = [...this.running.keys()];
+      void runner.done
+        .catch((err: unknown) => runner.log.error({ err }, `job ended abnormally: ${errorMessage(err)}`))
+        .finally(() => {
+          this.running.delete(job.id);
+          this.status.runningJobs = [...this.running.keys()];
+        });
+    }
+  }
+
+  private async runCleanup(): Promise<void> {
+    const result = await this.cleanup.run(this.served.length ? this.served : await this.refreshServed());
+    if (result.idle || result.orphaned || result.unlocked) this.log.info({ cleanup: result }, 'cleanup pass finished');
+  }
+
+  /** A connector with its own API key writes its content with that key (D.2). */
+  private contentClientFor(connectorId: string): Client {
+    const apiKey = this.settings.connectors.find((c) => c.id === connectorId)?.apiKey;
+    if (!apiKey) return this.client;
+    let client = this.contentClients.get(connectorId);
+    if (!client) {
+      client = createEsClient(this.settings.elasticsearch, { apiKey });
+      this.contentClients.set(connectorId, client);
+    }
+    return client;
+  }
+}

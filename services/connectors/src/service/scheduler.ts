@@ -1,0 +1,49 @@
+import type { Logger } from '../log/logger.js';
+import { scheduledAtField } from '../protocol/documents.js';
+import type { ProtocolStore } from '../protocol/store.js';
+import type { ConnectorRecord, JobType } from '../protocol/types.js';
+import { latestDue } from './schedule/quartz.js';
+
+/** A missed slot (service down, replica restart) is made up once if it is this recent. */
+export const CATCH_UP_WINDOW_MS = 60 * 60 * 1000;
+
+export type ScheduleOutcome =
+  | { kind: 'disabled' }
+  | { kind: 'not_due' }
+  | { kind: 'taken' }
+  | { kind: 'created'; jobId: string; slot: Date };
+
+/**
+ * Creates the scheduled job of a due slot, at most once per slot across every
+ * replica: the slot is recorded in `last_<type>_scheduled_at` with optimistic
+ * concurrency before the job is created, and a slot at or before the recorded
+ * one is never scheduled again.
+ */
+export async function trySchedule(
+  store: ProtocolStore,
+  connectorId: string,
+  jobType: JobType,
+  serviceStartedAt: Date,
+  log: Logger,
+  now: () => Date = () => new Date(),
+): Promise<ScheduleOutcome> {
+  const field = scheduledAtField(jobType);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const connector: ConnectorRecord | null = await store.getConnector(connectorId);
+    if (!connector) return { kind: 'disabled' };
+    const schedule = connector.doc.scheduling?.[jobType];
+    if (!schedule?.enabled) return { kind: 'disabled' };
+    const at = now();
+    const recorded = connector.doc[field] ? new Date(connector.doc[field]) : undefined;
+    const floor = Math.max(recorded?.getTime() ?? serviceStartedAt.getTime(), at.getTime() - CATCH_UP_WINDOW_MS);
+    // Throws CronError for an expression we cannot evaluate; the caller reports it.
+    const slot = latestDue(schedule.interval, new Date(floor), at);
+    if (!slot) return { kind: 'not_due' };
+    const won = await store.updateConnector(connectorId, { [field]: slot.toISOString() }, connector);
+    if (!won) continue; // someone else wrote the connector: re-read and decide again
+    const jobId = await store.createJob(connectorId, jobType, 'scheduled');
+    log.info({ connector: { id: connectorId }, job: { id: jobId, type: jobType } }, `scheduled ${jobType} sync for slot ${slot.toISOString()}`);
+    return { kind: 'created', jobId, slot };
+  }
+  return { kind: 'taken' };
+}

@@ -1,0 +1,24 @@
+// The real service entry, with the fake source registered: what the runtime
+// tests start as separate processes.
+import { loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/log/logger.js';
+import { runService } from '../../src/service/app.js';
+import { SourceRegistry } from '../../src/sources/registry.js';
+import { fakeSource } from './fake-source.js';
+
+const config = loadConfig({ envFiles: false });
+const log = createLogger(config.logLevel);
+const shutdown = new AbortController();
+process.on('SIGTERM', () => shutdown.abort());
+process.on('SIGINT', () => shutdown.abort());
+const ms = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+runService(config, new SourceRegistry([fakeSource]), log, shutdown.signal, {
+  ...(ms('TEST_JOB_REPORT_MS') ? { jobReportIntervalMs: ms('TEST_JOB_REPORT_MS') } : {}),
+  ...(ms('TEST_JOB_CHECK_MS') ? { jobCheckIntervalMs: ms('TEST_JOB_CHECK_MS') } : {}),
+}).then(
+  () => log.info('fake service exited'),
+  (err: unknown) => {
+    log.fatal({ err }, 'fake service failed');
+    process.exitCode = 1;
+  },
+);
