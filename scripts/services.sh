@@ -138,7 +138,8 @@ start_es() {
       -Ecluster.routing.allocation.disk.threshold_enabled=false \
       -Expack.security.enabled=false \
       -Eaction.destructive_requires_name=false \
-      || die "Elasticsearch did not start; see $ES_LOGS"
+      >"$STATE_DIR/es-start.out" 2>&1 \
+      || { tail -n 30 "$STATE_DIR/es-start.out" >&2; die "Elasticsearch did not start; see $ES_LOGS"; }
   fi
   local i
   for i in $(seq 1 120); do
@@ -298,8 +299,14 @@ case "${1:-}" in
   status)
     status
     ;;
+  restart-elasticsearch)
+    # Used by the resilience test: a real restart, data kept.
+    stop_es
+    ensure_user
+    start_es
+    ;;
   *)
-    echo "usage: $0 up|down|status" >&2
+    echo "usage: $0 up|down|status|restart-elasticsearch" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,136 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@elastic/elasticsearch';
+import { CONNECTORS_ALIAS } from '../../src/protocol/indices.js';
+import { IDLE_JOB_MESSAGE } from '../../src/service/cleanup.js';
+import {
+  createFakeConnector,
+  esClient,
+  startService,
+  stopAll,
+  store,
+  uniqueId,
+  waitFor,
+  type ServiceProcess,
+} from '../helpers/runtime-harness.js';
+
+const terminal = ['completed', 'error', 'canceled'];
+
+async function jobInProgress(client: Client, jobId: string, minIndexed = 1) {
+  return waitFor(`job ${jobId} in progress`, async () => {
+    const j = await store(client).getJob(jobId);
+    return j?.doc.status === 'in_progress' && j.doc.indexed_document_count >= minIndexed ? j : undefined;
+  });
+}
+
+describe('cancellation, crashes and shutdown', () => {
+  let client: Client;
+  let procs: ServiceProcess[] = [];
+
+  beforeAll(() => {
+    client = esClient();
+  });
+  afterEach(async () => {
+    await stopAll(procs);
+    procs = [];
+  });
+  afterAll(async () => {
+    await client.close();
+  });
+
+  async function slowConnector(prefix: string): Promise<string> {
+    const id = uniqueId(prefix);
+    // 3000 documents at 3 ms: long enough to act on a running job.
+    await createFakeConnector(client, id, { count: 3000, delayMs: 3 });
+    await client.indices.refresh({ index: CONNECTORS_ALIAS });
+    return id;
+  }
+
+  it('a canceled job reaches canceled within 5 s, its partial counts recorded', async () => {
+    const id = await slowConnector('cancel');
+    procs.push(startService({ CONNECTOR_IDS: id }));
+    const jobId = await store(client).createJob(id, 'full', 'on_demand');
+    const running = await jobInProgress(client, jobId);
+    // What `_cancel` does to a running job.
+    const requested = Date.now();
+    await store(client).updateJob(jobId, { status: 'canceling', cancelation_requested_at: new Date(requested).toISOString() }, running);
+    const job = await waitFor('canceled', async () => {
+      const j = await store(client).getJob(jobId);
+      return j && terminal.includes(j.doc.status) ? j.doc : undefined;
+    });
+    const latency = Date.now() - requested;
+    console.log(`cancel latency: ${latency} ms`);
+    expect(job.status).toBe('canceled');
+    expect(latency).toBeLessThan(5000);
+    expect(job.canceled_at).toBeTruthy();
+    expect(job.completed_at).toBeTruthy();
+    expect(job.indexed_document_count).toBeGreaterThan(0);
+    expect(job.indexed_document_count).toBeLessThan(3000);
+    const connector = (await store(client).getConnector(id))!.doc;
+    expect(connector.last_sync_status).toBe('canceled');
+    expect(connector.status).toBe('connected');
+    // A canceled sync deletes nothing.
+    expect(job.deleted_document_count).toBe(0);
+  });
+
+  it('a process killed mid-job: cleanup marks the job error and a later job succeeds', async () => {
+    const id = await slowConnector('crash');
+    const victim = startService({ CONNECTOR_IDS: id });
+    procs.push(victim);
+    const jobId = await store(client).createJob(id, 'full', 'on_demand');
+    await jobInProgress(client, jobId);
+    victim.kill('SIGKILL');
+    await victim.exited;
+    const killedAt = Date.now();
+
+    // A survivor with a short idle threshold cleans up.
+    const survivor = startService({ CONNECTOR_IDS: id, CONNECTORS_IDLE_JOB_THRESHOLD: '3', CONNECTORS_CLEANUP_INTERVAL: '0.5' });
+    procs.push(survivor);
+    const job = await waitFor('cleanup', async () => {
+      const j = await store(client).getJob(jobId);
+      return j?.doc.status === 'error' ? j.doc : undefined;
+    });
+    const latency = Date.now() - killedAt;
+    console.log(`cleanup latency after SIGKILL: ${latency} ms (idle threshold 3 s)`);
+    expect(job.error).toBe(IDLE_JOB_MESSAGE);
+    expect(job.completed_at).toBeTruthy();
+    const connector = (await store(client).getConnector(id))!.doc;
+    expect(connector.last_sync_status).toBe('error');
+
+    // The lock is released: the next job runs to the end.
+    const configuration = structuredClone(connector.configuration);
+    configuration.delay_ms!.value = 0;
+    await store(client).updateConnector(id, { configuration });
+    const next = await store(client).createJob(id, 'full', 'on_demand');
+    const done = await waitFor('next job', async () => {
+      const j = await store(client).getJob(next);
+      return j && terminal.includes(j.doc.status) ? j.doc : undefined;
+    }, 60_000);
+    expect(done.status).toBe('completed');
+    expect(done.indexed_document_count).toBe(3000);
+    expect(done.total_document_count).toBe(3000);
+  });
+
+  it('SIGTERM suspends the running job; another process resumes and finishes it', async () => {
+    const id = await slowConnector('term');
+    const first = startService({ CONNECTOR_IDS: id });
+    procs.push(first);
+    const jobId = await store(client).createJob(id, 'full', 'on_demand');
+    await jobInProgress(client, jobId);
+    first.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const suspended = (await store(client).getJob(jobId))!.doc;
+    expect(suspended.status).toBe('suspended');
+    expect(suspended.completed_at).toBeNull();
+    expect((await store(client).getConnector(id))!.doc.last_sync_status).toBe('suspended');
+
+    const second = startService({ CONNECTOR_IDS: id });
+    procs.push(second);
+    const job = await waitFor('resumed job', async () => {
+      const j = await store(client).getJob(jobId);
+      return j && terminal.includes(j.doc.status) ? j.doc : undefined;
+    }, 90_000);
+    expect(job.status).toBe('completed');
+    expect(job.indexed_document_count).toBe(3000);
+    await second.waitForLog(new RegExp(`claimed full sync job ${jobId}`));
+  });
+});

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@elastic/elasticsearch';
+import { CONNECTORS_ALIAS } from '../../src/protocol/indices.js';
+import {
+  createFakeConnector,
+  esClient,
+  jobsOf,
+  markerCount,
+  startService,
+  stopAll,
+  store,
+  uniqueId,
+  waitFor,
+  type ServiceProcess,
+} from '../helpers/runtime-harness.js';
+
+/** Three service processes sharing one cluster, as three replicas would. */
+describe('several replicas share the work safely', () => {
+  let client: Client;
+  const procs: ServiceProcess[] = [];
+  const scheduled = uniqueId('sched');
+  const busy = Array.from({ length: 6 }, (_, i) => uniqueId(`busy${i}`));
+
+  beforeAll(async () => {
+    client = esClient();
+    await store(client).ensureIndices();
+    const every3s = { enabled: true, interval: '*/3 * * * * ?' };
+    const off = { enabled: false, interval: '0 0 0 * * ?' };
+    await createFakeConnector(client, scheduled, { count: 5, scheduling: { full: every3s, incremental: off, access_control: off } });
+    for (const id of busy) await createFakeConnector(client, id, { count: 20 });
+    await client.indices.refresh({ index: CONNECTORS_ALIAS });
+    const ids = [scheduled, ...busy].join(',');
+    for (let i = 0; i < 3; i++) procs.push(startService({ CONNECTOR_IDS: ids, CONNECTORS_MAX_CONCURRENT_SYNCS: '2' }));
+    await Promise.all(procs.map((p) => p.waitForLog(/serving connectors/)));
+  });
+
+  afterAll(async () => {
+    // Stop scheduling before the next test file starts.
+    await store(client).updateConnector(scheduled, { scheduling: { full: { enabled: false, interval: '*/3 * * * * ?' }, incremental: { enabled: false, interval: '0 0 0 * * ?' }, access_control: { enabled: false, interval: '0 0 0 * * ?' } } });
+    await stopAll(procs);
+    await client.close();
+  });
+
+  it('60 pending jobs over 6 connectors: every job runs exactly once', async () => {
+    const created: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      for (const id of busy) created.push(await store(client).createJob(id, 'full', 'on_demand'));
+    }
+    const started = Date.now();
+    await waitFor(
+      'all 60 jobs to finish',
+      async () => {
+        const done = await Promise.all(busy.map(async (id) => (await jobsOf(client, id)).filter((j) => ['completed', 'error', 'canceled'].includes(j.doc.status)).length));
+        return done.reduce((a, b) => a + b, 0) === 60;
+      },
+      120_000,
+      500,
+    );
+    const seconds = (Date.now() - started) / 1000;
+    const workers = new Set<string>();
+    let duplicates = 0;
+    for (const id of busy) {
+      const jobs = await jobsOf(client, id);
+      expect(jobs).toHaveLength(10);
+      for (const j of jobs) {
+        expect(j.doc.status, `job ${j.id}: ${j.doc.error}`).toBe('completed');
+        expect(j.doc.indexed_document_count).toBe(20);
+      }
+      // One source run per job: a job run twice would leave two markers.
+      const runs = await markerCount(client, id);
+      duplicates += runs - 10;
+      expect(runs).toBe(10);
+      const connector = (await store(client).getConnector(id))!.doc;
+      expect(connector.last_sync_status).toBe('completed');
+    }
+    for (const p of procs) for (const l of p.lines) if (/claimed full sync job/.test(l)) workers.add(String(p.proc.pid));
+    console.log(`replicas: 60 jobs in ${seconds.toFixed(1)} s, duplicates ${duplicates}, processes that claimed jobs: ${workers.size}`);
+    expect(duplicates).toBe(0);
+    expect(workers.size).toBeGreaterThan(1);
+  });
+
+  it('a schedule every 3 s with 3 replicas: exactly one job per slot', async () => {
+    // The schedule has been live since the processes started.
+    await new Promise((r) => setTimeout(r, 10_000));
+    const jobs = (await jobsOf(client, scheduled)).filter((j) => j.doc.trigger_method === 'scheduled');
+    expect(jobs.length).toBeGreaterThanOrEqual(3);
+    const slots = jobs.map((j) => Math.floor(Date.parse(j.doc.created_at) / 3000));
+    expect(new Set(slots).size).toBe(slots.length);
+    const recorded = (await store(client).getConnector(scheduled))!.doc.last_sync_scheduled_at;
+    expect(new Date(recorded ?? 0).getUTCSeconds() % 3).toBe(0);
+    console.log(`scheduler: ${jobs.length} scheduled jobs for ${new Set(slots).size} slots`);
+  });
+});
