@@ -1,0 +1,84 @@
+import pg from 'pg';
+import type { Logger } from '../../log/logger.js';
+import { errorMessage } from '../../log/redact.js';
+import { toSourceError, type ErrorContext } from './errors.js';
+import type { PgSettings } from './settings.js';
+
+/**
+ * Every value arrives as PostgreSQL's text output and is converted by
+ * `values.ts` from the column's catalog type. This keeps int8/numeric exact
+ * and lets a primary key be sent back verbatim as a keyset bound. Set per
+ * client: the global `pg.types` parsers are left alone.
+ */
+const rawText = (value: string): string => value;
+export const RAW_TYPES = { getTypeParser: () => rawText } as unknown as pg.CustomTypesConfig;
+
+/**
+ * Pins the text formats `values.ts` parses, whatever the server or role
+ * defaults are. search_path is deliberately untouched: advanced-rule queries
+ * are the user's SQL and may rely on it.
+ */
+const SESSION_SETUP = `SELECT
+  pg_catalog.set_config('TimeZone', 'UTC', false),
+  pg_catalog.set_config('DateStyle', 'ISO, YMD', false),
+  pg_catalog.set_config('IntervalStyle', 'iso_8601', false),
+  pg_catalog.set_config('extra_float_digits', '1', false),
+  pg_catalog.set_config('bytea_output', 'hex', false)`;
+
+export function errorContext(settings: PgSettings, extra: Partial<ErrorContext> = {}): ErrorContext {
+  return {
+    host: settings.host,
+    port: settings.port,
+    user: settings.username,
+    database: settings.database,
+    schema: settings.schema,
+    ...extra,
+  };
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function qualifiedName(schema: string, table: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}
+
+/** A connected client in our session settings; connection failures become `SourceError`s. */
+export async function connect(settings: PgSettings, log: Logger, signal?: AbortSignal): Promise<pg.Client> {
+  signal?.throwIfAborted();
+  const client = new pg.Client({
+    host: settings.host,
+    port: settings.port,
+    user: settings.username,
+    password: settings.password,
+    database: settings.database,
+    ssl: settings.sslEnabled ? { rejectUnauthorized: true, ...(settings.sslCa ? { ca: settings.sslCa } : {}) } : false,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    keepAlive: true,
+    application_name: 'pg-es-connectors',
+    types: RAW_TYPES,
+  });
+  // Without a listener, a backend killed while the client is idle would crash
+  // the process; the next query on this client fails and is retried instead.
+  client.on('error', (err) => log.debug({ err: errorMessage(err) }, 'PostgreSQL connection error'));
+  const onAbort = (): void => void client.end().catch(() => undefined);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await client.connect();
+    await client.query(SESSION_SETUP);
+    return client;
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    signal?.throwIfAborted();
+    throw toSourceError(err, errorContext(settings));
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Closes without waiting on a broken socket forever. */
+export async function disconnect(client: pg.Client | undefined): Promise<void> {
+  if (!client) return;
+  await Promise.race([client.end().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+}

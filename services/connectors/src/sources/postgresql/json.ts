@@ -1,0 +1,122 @@
+/**
+ * JSON.parse, except that a number a double cannot carry exactly (json and
+ * jsonb keep arbitrary precision) is returned as its decimal text.
+ */
+
+/** Assigns even a `__proto__` key as an own property, like JSON.parse does. */
+export function setField(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** `[sign, digits without leading/trailing zeros, exponent]` of a decimal string, or null. */
+function canonicalDecimal(s: string): string | null {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
+  if (!m) return null;
+  const frac = m[3] ?? '';
+  let digits = (m[2] ?? '') + frac;
+  let exp = Number(m[4] ?? 0) - frac.length;
+  digits = digits.replace(/^0+/, '');
+  if (!digits) return '0';
+  const trailing = /0+$/.exec(digits)?.[0].length ?? 0;
+  digits = digits.slice(0, digits.length - trailing);
+  exp += trailing;
+  return `${m[1] === '-' ? '-' : ''}${digits}e${exp}`;
+}
+
+/**
+ * A JS number when its shortest printed form denotes exactly the same decimal
+ * (so the JSON we emit spells the same value), otherwise the text unchanged.
+ */
+export function exactNumber(text: string): number | string {
+  const n = Number(text);
+  if (!Number.isFinite(n)) return text;
+  const a = canonicalDecimal(text);
+  return a !== null && a === canonicalDecimal(String(n)) ? n : text;
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+export function parseJsonExact(text: string): unknown {
+  let i = 0;
+  const fail = (): never => {
+    throw new SyntaxError(`Invalid JSON at position ${i}`);
+  };
+  const space = (): void => {
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else break;
+    }
+  };
+  const string = (): string => {
+    const start = i;
+    i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    if (i >= text.length) fail();
+    i++;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const value = (): unknown => {
+    space();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const obj: Record<string, unknown> = {};
+      space();
+      if (text[i] === '}') {
+        i++;
+        return obj;
+      }
+      for (;;) {
+        space();
+        if (text[i] !== '"') fail();
+        const key = string();
+        space();
+        if (text[i] !== ':') fail();
+        i++;
+        setField(obj, key, value());
+        space();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') {
+          i++;
+          return obj;
+        } else fail();
+      }
+    }
+    if (c === '[') {
+      i++;
+      const arr: unknown[] = [];
+      space();
+      if (text[i] === ']') {
+        i++;
+        return arr;
+      }
+      for (;;) {
+        arr.push(value());
+        space();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') {
+          i++;
+          return arr;
+        } else fail();
+      }
+    }
+    if (c === '"') return string();
+    for (const [word, v] of [['true', true], ['false', false], ['null', null]] as const) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return v;
+      }
+    }
+    NUMBER.lastIndex = i;
+    const m = NUMBER.exec(text);
+    if (!m) return fail();
+    i += m[0].length;
+    return exactNumber(m[0]);
+  };
+  const result = value();
+  space();
+  if (i !== text.length) fail();
+  return result;
+}

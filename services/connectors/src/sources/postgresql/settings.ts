@@ -1,0 +1,102 @@
+import { SourceError } from '../types.js';
+import { DEFAULTS, FIELD_NAMING_VALUES, type FieldNaming } from './schema.js';
+
+/** Configuration values after coercion; `problems` lists what makes them unusable. */
+export interface PgSettings {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  database: string;
+  schema: string;
+  /** `['*']` means every table of the schema. */
+  tables: string[];
+  fetchSize: number;
+  retryCount: number;
+  sslEnabled: boolean;
+  sslCa: string;
+  fieldNaming: FieldNaming;
+  connectTimeoutMs: number;
+  /** 0 disables the limit. */
+  statementTimeoutMs: number;
+  problems: string[];
+}
+
+function text(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'string' ? v.trim() : String(v).trim();
+}
+
+/** Missing or blank ⇒ the default; numbers may arrive as strings from older documents. */
+function integer(v: unknown, fallback: number, name: string, min: number, problems: string[]): number {
+  if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) return fallback;
+  const n = typeof v === 'number' ? v : Number(String(v).trim());
+  if (!Number.isInteger(n) || n < min) {
+    problems.push(`"${name}" must be an integer ≥ ${min} (got ${JSON.stringify(v)})`);
+    return fallback;
+  }
+  return n;
+}
+
+function bool(v: unknown): boolean {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') return ['true', '1', 'yes', 'on'].includes(v.trim().toLowerCase());
+  return v === 1;
+}
+
+/** Table names are used verbatim (case and spaces kept); only the list separators are trimmed. */
+export function tableList(v: unknown): string[] {
+  const items = Array.isArray(v) ? v.map(text) : text(v).split(',').map((s) => s.trim());
+  const out: string[] = [];
+  for (const item of items) if (item && !out.includes(item)) out.push(item);
+  return out.includes('*') ? ['*'] : out;
+}
+
+/** Never throws: `create()` must succeed so ping/validate can report the problem. */
+export function parseSettings(values: Record<string, unknown>): PgSettings {
+  const problems: string[] = [];
+  const required = (key: string): string => {
+    const v = text(values[key]);
+    if (!v) problems.push(`"${key}" is required`);
+    return v;
+  };
+  const host = required('host');
+  const username = required('username');
+  const database = required('database');
+  const schema = required('schema');
+  let port = integer(values.port, 5432, 'port', 1, problems);
+  if (values.port === undefined || values.port === null || values.port === '') problems.push('"port" is required');
+  if (port > 65535) {
+    problems.push(`"port" must be at most 65535 (got ${port})`);
+    port = 5432;
+  }
+  const naming = text(values.field_naming) || DEFAULTS.fieldNaming;
+  if (!(FIELD_NAMING_VALUES as readonly string[]).includes(naming)) {
+    problems.push(`"field_naming" must be one of ${FIELD_NAMING_VALUES.join(', ')} (got ${JSON.stringify(naming)})`);
+  }
+  const sslEnabled = bool(values.ssl_enabled);
+  return {
+    host,
+    port,
+    username,
+    // Passwords may legitimately start or end with spaces.
+    password: typeof values.password === 'string' ? values.password : text(values.password),
+    database,
+    schema,
+    tables: tableList(values.tables ?? '*'),
+    fetchSize: integer(values.fetch_size, DEFAULTS.fetchSize, 'fetch_size', 1, problems),
+    retryCount: integer(values.retry_count, DEFAULTS.retryCount, 'retry_count', 0, problems),
+    sslEnabled,
+    sslCa: text(values.ssl_ca),
+    fieldNaming: (FIELD_NAMING_VALUES as readonly string[]).includes(naming) ? (naming as FieldNaming) : DEFAULTS.fieldNaming,
+    connectTimeoutMs: integer(values.connect_timeout, DEFAULTS.connectTimeoutSeconds, 'connect_timeout', 1, problems) * 1000,
+    statementTimeoutMs: integer(values.statement_timeout, DEFAULTS.statementTimeoutSeconds, 'statement_timeout', 0, problems) * 1000,
+    problems,
+  };
+}
+
+export function assertUsable(settings: PgSettings): void {
+  if (settings.problems.length > 0) {
+    throw new SourceError(`Invalid PostgreSQL configuration: ${settings.problems.join('; ')}`, 'invalid_configuration');
+  }
+}

@@ -1,0 +1,153 @@
+import { exactNumber, parseJsonExact, setField } from './json.js';
+import { parseArrayLiteral, parseRecordLiteral, type ArrayItems } from './literals.js';
+import { baseOf, builtinName, type PgType } from './pg-types.js';
+
+/**
+ * PostgreSQL text output (session settings pinned in connection.ts) to the
+ * JSON value of a document field. Rules, chosen so no value is altered:
+ * - int2/int4/oid: numbers. int8: a number when within ±(2^53−1), else its
+ *   decimal string (ES parses a string into a `long` exactly).
+ * - numeric: a number when its shortest double form spells the same decimal,
+ *   else the exact text ("NaN", "Infinity", 40-digit values…).
+ * - real/double: numbers; NaN/±Infinity as "NaN", "Infinity", "-Infinity".
+ * - bool: boolean. bytea: base64. json/jsonb: parsed (big numbers as text).
+ * - date/timestamp/timestamptz: ISO-8601 ("2024-01-01T00:00:00.000001",
+ *   "+00:00" for timestamptz, microseconds always six digits when non-zero);
+ *   "infinity"/"-infinity" kept; BC years as ISO astronomical years (-0043).
+ * - time/timetz: "HH:MM:SS[.ffffff][+HH:MM]". interval: ISO-8601 duration as
+ *   PostgreSQL prints it with IntervalStyle iso_8601 ("P1Y2M3DT4H5M6S").
+ * - arrays: nested arrays (one level per dimension), NULL elements as null.
+ * - composite: object keyed by attribute name, attributes converted by type.
+ * - domains: as their base type. Enums, ranges, multiranges, money, uuid,
+ *   inet/cidr/macaddr, bit/varbit, geometric, tsvector, xml, and any other
+ *   type: PostgreSQL's text form.
+ */
+export function toJsonValue(text: string | null, type: PgType): unknown {
+  if (text === null) return null;
+  const t = baseOf(type);
+  switch (t.kind) {
+    case 'array':
+      return t.element ? convertItems(parseArrayLiteral(text, baseOf(t.element).delimiter), t.element) : text;
+    case 'composite':
+      return compositeValue(text, t);
+    case 'base':
+      return baseValue(text, t);
+    default:
+      return text;
+  }
+}
+
+function convertItems(items: ArrayItems, element: PgType): unknown[] {
+  return items.map((item) => (Array.isArray(item) ? convertItems(item, element) : toJsonValue(item, element)));
+}
+
+function compositeValue(text: string, type: PgType): unknown {
+  const attributes = type.attributes ?? [];
+  const fields = parseRecordLiteral(text);
+  if (attributes.length === 0) return {};
+  // A mismatch means the type changed under us; the text form loses nothing.
+  if (fields.length !== attributes.length) return text;
+  const out: Record<string, unknown> = {};
+  attributes.forEach((attr, i) => setField(out, attr.name, toJsonValue(fields[i] ?? null, attr.type)));
+  return out;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function baseValue(text: string, type: PgType): unknown {
+  switch (builtinName(type)) {
+    case 'int2':
+    case 'int4':
+    case 'oid':
+      return Number(text);
+    case 'int8': {
+      const big = BigInt(text);
+      return big <= MAX_SAFE && big >= -MAX_SAFE ? Number(text) : text;
+    }
+    case 'numeric':
+      return exactNumber(text);
+    case 'float4':
+    case 'float8':
+      return floatValue(text);
+    case 'bool':
+      return text === 't';
+    case 'bytea':
+      return byteaBuffer(text).toString('base64');
+    case 'json':
+    case 'jsonb':
+      return parseJsonExact(text);
+    case 'date':
+      return isoDate(text);
+    case 'timestamp':
+    case 'timestamptz':
+      return isoTimestamp(text, 'T');
+    case 'time':
+    case 'timetz':
+      return isoTime(text);
+    default:
+      return text;
+  }
+}
+
+function floatValue(text: string): number | string {
+  if (text === 'NaN' || text === 'Infinity' || text === '-Infinity') return text;
+  return Number(text);
+}
+
+/** bytea in hex output (`\x00ff`), or the legacy escape format as a fallback. */
+export function byteaBuffer(text: string): Buffer {
+  if (text.startsWith('\\x')) return Buffer.from(text.slice(2), 'hex');
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\' && text[i + 1] === '\\') {
+      bytes.push(0x5c);
+      i++;
+    } else if (text[i] === '\\' && /^[0-7]{3}$/.test(text.slice(i + 1, i + 4))) {
+      bytes.push(parseInt(text.slice(i + 1, i + 4), 8));
+      i += 3;
+    } else {
+      bytes.push(...Buffer.from(text[i] ?? '', 'utf8'));
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+/** Six-digit microseconds when non-zero, nothing otherwise (Python's isoformat rule). */
+export function micros(fraction: string | undefined): string {
+  if (!fraction || /^0*$/.test(fraction)) return '';
+  return `.${fraction.padEnd(6, '0').slice(0, 6)}`;
+}
+
+/** `+00` ⇒ `+00:00`; `+05:30:15` kept. */
+export function isoOffset(offset: string | undefined): string {
+  if (!offset) return '';
+  const [h, m = '00', s] = offset.slice(1).split(':');
+  return `${offset[0]}${h}:${m}${s ? `:${s}` : ''}`;
+}
+
+/** Years before 1 AD in ISO-8601 astronomical numbering: 1 BC ⇒ 0000, 44 BC ⇒ -0043. */
+function isoYear(year: string, bc: boolean): string {
+  if (!bc) return year;
+  const n = Number(year) - 1;
+  return n === 0 ? '0000' : `-${String(n).padStart(4, '0')}`;
+}
+
+const DATE = /^(\d{4,})-(\d\d)-(\d\d)( BC)?$/;
+const TIMESTAMP = /^(\d{4,})-(\d\d)-(\d\d) (\d\d:\d\d:\d\d)(?:\.(\d+))?([+-]\d\d(?::\d\d){0,2})?( BC)?$/;
+const TIME = /^(\d\d:\d\d:\d\d)(?:\.(\d+))?([+-]\d\d(?::\d\d){0,2})?$/;
+
+export function isoDate(text: string): string {
+  const m = DATE.exec(text);
+  return m ? `${isoYear(m[1] ?? '', !!m[4])}-${m[2]}-${m[3]}` : text;
+}
+
+export function isoTimestamp(text: string, separator: 'T' | ' '): string {
+  const m = TIMESTAMP.exec(text);
+  if (!m) return text;
+  return `${isoYear(m[1] ?? '', !!m[7])}-${m[2]}-${m[3]}${separator}${m[4]}${micros(m[5])}${isoOffset(m[6])}`;
+}
+
+export function isoTime(text: string): string {
+  const m = TIME.exec(text);
+  return m ? `${m[1]}${micros(m[2])}${isoOffset(m[3])}` : text;
+}
