@@ -46,11 +46,35 @@ unit: install ## Unit tests only
 integration: install services-up ## Integration tests against the native services
 	npm run test:integration $(WS)
 
-test: install services-up typecheck lint ## THE test command: typecheck, lint, unit, integration and e2e tests
+test: install services-up build typecheck lint ## THE test command: typecheck, lint, unit, integration and e2e tests
 	npm test
 
 run: install ## Run the connector service from source, in the foreground
 	$(LOAD_SERVICES_ENV); npm run dev $(WS)
+
+demo: install ## Native quickstart: services, seed, setup, then the connector service in the foreground
+	scripts/demo.sh
+
+e2e: install services-up build ## End-to-end: compose stack when a Docker engine runs, native services otherwise
+	npm run test:e2e $(WS)
+
+bench: install services-up build ## Measure a full sync (rows/s, peak RSS); BENCH_SCALE sets the size
+	npm run bench $(WS)
+
+up: ## docker compose up (detached), waiting until every service is healthy
+	$(COMPOSE) up -d --build --wait
+
+down: ## Stop the compose stack (volumes kept)
+	$(COMPOSE) down
+
+logs: ## Follow the compose logs
+	$(COMPOSE) logs -f --tail=100
+
+ps: ## Compose services and their health
+	$(COMPOSE) ps
+
+reset: ## Stop the compose stack and delete its volumes
+	$(COMPOSE) down -v
 
 clean: ## Remove build output
 	rm -rf services/connectors/dist seed/dist

@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**', 'seed/**', 'scripts/**', '**/cli/**'],
+    files: ['**/test/**', '**/bench/**', 'seed/**', 'scripts/**', '**/cli/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import { sleep } from '../util/sleep.js';
 
 export interface BulkSinkOptions {
   index: string;
@@ -171,23 +172,8 @@ export class BulkSink {
     });
     if (retry.length) {
       const attempt = Math.max(...retry.map((o) => o.attempt));
-      await sleep(this.retryDelayMs * 2 ** (attempt - 1), this.options.signal);
+      await sleep(this.retryDelayMs * 2 ** (attempt - 1), this.options.signal, { rejectOnAbort: true });
       await this.request(retry);
     }
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        reject(signal.reason as Error);
-      },
-      { once: true },
-    );
-  });
 }

@@ -11,6 +11,7 @@ import { checkConnector, publishSchema } from './connector-check.js';
 import { JobRunner } from './job-runner.js';
 import { CronError } from './schedule/quartz.js';
 import { trySchedule } from './scheduler.js';
+import { sleep } from '../util/sleep.js';
 
 export type RuntimeSettings = Pick<
   Config,
@@ -94,10 +95,7 @@ export class ConnectorRuntime {
         this.log.error({ err, loop: name }, `${name} pass failed: ${errorMessage(err)}`);
         if (name === 'poll') this.status.lastPollError = errorMessage(err);
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, intervalMs);
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-      });
+      await sleep(intervalMs, signal);
     }
   }
 

@@ -1,0 +1,121 @@
+// `make bench`: a full sync of the seeded store through the real service
+// process, against the native (or any) Elasticsearch and PostgreSQL.
+// Prints rows/s, MB/s, the service's peak RSS and ratios; asserts nothing.
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@elastic/elasticsearch';
+import pg from 'pg';
+import { rowCounts, TABLES } from '@pg-es-connectors/seed/dataset';
+import { JOBS_ALIAS } from '../src/protocol/indices.js';
+import type { SyncJobDoc } from '../src/protocol/types.js';
+import { exitOk, runScript } from '../test/helpers/package-script.js';
+import { serviceSettings } from '../test/helpers/services.js';
+
+const scale = Number(process.env.BENCH_SCALE ?? 20);
+const s = serviceSettings();
+const suffix = randomBytes(3).toString('hex');
+const database = `bench_${suffix}`;
+const role = `bench_reader_${suffix}`;
+const connectorId = `bench-${suffix}`;
+
+const base = { ELASTICSEARCH_URL: s.elasticsearchUrl, LOG_LEVEL: 'warn' };
+const run = (workspace: string, script: string, env: Record<string, string>) =>
+  runScript(workspace, script, { ...base, ...env }, { inheritStderr: true });
+
+/** Peak RSS (VmHWM) of a process and its children, in MiB, from /proc. */
+function peakRssMiB(pid: number): number {
+  const kb = (p: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+  let best = 0;
+  const walk = (p: number) => {
+    try {
+      best = Math.max(best, kb(p));
+      const children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      children.forEach(walk);
+    } catch {
+      // exited
+    }
+  };
+  walk(pid);
+  return best / 1024;
+}
+
+async function main(): Promise<void> {
+  const admin = new pg.Client({ connectionString: s.databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  const url = new URL(s.databaseUrl);
+  url.pathname = `/${database}`;
+  const es = new Client({ node: s.elasticsearchUrl });
+  let service: ChildProcess | undefined;
+  try {
+    const expected = Object.values(rowCounts(scale)).reduce((a, b) => a + b, 0);
+    process.stderr.write(`seeding ${expected} rows (SEED_SCALE=${scale})…\n`);
+    const seedStart = Date.now();
+    await exitOk(run('seed', 'start', { DATABASE_URL: url.toString(), SEED_SCALE: String(scale), SEED_CONNECTOR_ROLE: role, SEED_CONNECTOR_PASSWORD: 'bench-pw' }), 'seed');
+    const seedSeconds = (Date.now() - seedStart) / 1000;
+
+    const envFile = path.join(mkdtempSync(path.join(tmpdir(), 'bench-')), 'connector.env');
+    await exitOk(
+      run('services/connectors', 'setup', {
+        CONNECTOR_ID: connectorId,
+        CONNECTOR_INDEX_NAME: connectorId,
+        CONNECTOR_PG_HOST: s.pg.host,
+        CONNECTOR_PG_PORT: String(s.pg.port),
+        CONNECTOR_PG_USERNAME: role,
+        CONNECTOR_PG_PASSWORD: 'bench-pw',
+        CONNECTOR_PG_DATABASE: database,
+        CONNECTOR_PG_TABLES: TABLES.join(','),
+        SETUP_OUTPUT_FILE: envFile,
+      }),
+      'setup',
+    );
+    process.stderr.write('syncing…\n');
+    service = run('services/connectors', 'start', { CONNECTORS_ENV_FILE: envFile, CONNECTORS_POLL_INTERVAL: '1', HTTP_PORT: '0' });
+    let job: SyncJobDoc | undefined;
+    let peak = 0;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500));
+      if (service.pid) peak = Math.max(peak, peakRssMiB(service.pid));
+      const res = await es.search<SyncJobDoc>({ index: JOBS_ALIAS, query: { term: { 'connector.id': connectorId } }, size: 1 }).catch(() => undefined);
+      job = res?.hits.hits[0]?._source;
+      if (job && ['completed', 'error', 'canceled'].includes(job.status)) break;
+      if (job?.status === 'in_progress') process.stderr.write(`\r  ${job.indexed_document_count} / ${expected} documents (job stats refresh every 10 s)`);
+    }
+    process.stderr.write('\n');
+    if (job.status !== 'completed') throw new Error(`sync ended ${job.status}: ${job.error}`);
+    const seconds = (Date.parse(job.completed_at!) - Date.parse(job.started_at!)) / 1000;
+    const stats = await es.indices.stats({ index: connectorId, metric: 'store' });
+    const storeMiB = (stats._all.primaries?.store?.size_in_bytes ?? 0) / 1_048_576;
+    const rowsPerSecond = job.indexed_document_count / seconds;
+    const figures = {
+      rows: job.indexed_document_count,
+      expected_rows: expected,
+      sync_seconds: Number(seconds.toFixed(2)),
+      rows_per_second: Math.round(rowsPerSecond),
+      index_store_mib: Number(storeMiB.toFixed(1)),
+      service_peak_rss_mib: Math.round(peak),
+      seed_copy_rows_per_second: Math.round(expected / seedSeconds),
+      ratio_sync_to_copy_throughput: Number((rowsPerSecond / (expected / seedSeconds)).toFixed(3)),
+      ratio_rss_to_index_size: Number((peak / Math.max(storeMiB, 0.001)).toFixed(2)),
+    };
+    console.log(JSON.stringify(figures, null, 2));
+  } finally {
+    if (service) {
+      service.kill('SIGTERM');
+      await new Promise((r) => service!.once('exit', r));
+    }
+    await es.indices.delete({ index: connectorId, ignore_unavailable: true }).catch(() => undefined);
+    await es.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.query(`DROP ROLE IF EXISTS ${role}`);
+    await admin.end();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
