@@ -8,6 +8,7 @@ import { configurationValues, mergeSchema, validateConfiguration } from '../sour
 import type { SourceRegistry } from '../sources/registry.js';
 import type { DataSourceFactory } from '../sources/types.js';
 import { combineValidation, validateBasicRules } from '../sync/filtering-validation.js';
+import { validateSchedules } from './scheduler.js';
 
 export type CheckOutcome = 'skipped' | 'connected' | 'error' | 'gone';
 
@@ -70,6 +71,7 @@ export async function checkConnector(
     error = `Unknown service type "${doc.service_type ?? ''}": this service provides ${sources.types().join(', ')}`;
   } else {
     try {
+      validateSchedules(doc);
       await checkSource(factory, doc, log);
       await validateDraftRules(store, connector, factory, log);
     } catch (err) {

@@ -3,6 +3,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../log/redact.js';
 import { lockField, rulesEnabled } from '../protocol/documents.js';
+import { statusOf } from '../protocol/index-store.js';
 import type { ProtocolStore } from '../protocol/store.js';
 import type { ConnectorDoc, JobRecord, JobStatus, SyncJobDoc } from '../protocol/types.js';
 import { configurationValues, validateConfiguration } from '../sources/configuration.js';
@@ -244,7 +245,15 @@ export class JobRunner {
       ...(field === 'last_sync_status' ? { last_sync_error: outcome.error } : { last_access_control_sync_error: outcome.error }),
       ...(terminal ? { last_indexed_document_count: this.progress.indexed, last_deleted_document_count: this.progress.deleted } : {}),
     };
-    await retry(() => store.updateJob(this.job.id, jobFields), this.log, 'job document');
+    try {
+      await retry(() => store.updateJob(this.job.id, jobFields), this.log, 'job document');
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+      // The job document was deleted under us: the connector still gets the outcome (D.6).
+      connectorFields.status = 'error';
+      connectorFields.error = "Couldn't find the job";
+      connectorFields[field] = 'error';
+    }
     if (await store.getConnector(connectorId)) {
       await retry(() => store.updateConnector(connectorId, connectorFields), this.log, 'connector document');
     }
@@ -255,13 +264,14 @@ export class JobRunner {
   }
 }
 
+/** Retries transient failures; a missing document (404) is final. */
 async function retry<T>(fn: () => Promise<T>, log: Logger, what: string): Promise<T> {
   let delay = 500;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
-      if (attempt >= 8) throw err;
+      if (attempt >= 8 || statusOf(err) === 404) throw err;
       log.warn({ err }, `writing the ${what} failed (attempt ${attempt}): ${errorMessage(err)}`);
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 10_000);

@@ -9,8 +9,7 @@ import type { SourceRegistry } from '../sources/registry.js';
 import { Cleanup } from './cleanup.js';
 import { checkConnector, publishSchema } from './connector-check.js';
 import { JobRunner } from './job-runner.js';
-import { CronError } from './schedule/quartz.js';
-import { trySchedule } from './scheduler.js';
+import { schedulableTypes, trySchedule } from './scheduler.js';
 import { sleep } from '../util/sleep.js';
 
 export type RuntimeSettings = Pick<
@@ -139,22 +138,9 @@ export class ConnectorRuntime {
     const outcome = await checkConnector(this.store, connector, this.sources, this.log);
     if (outcome !== 'connected') return;
 
-    const types: JobType[] = [];
-    if (connector.doc.features?.document_level_security?.enabled) types.push('access_control');
-    if (connector.doc.features?.incremental_sync?.enabled) types.push('incremental');
-    types.push('full');
-    for (const type of types) {
-      try {
-        await trySchedule(this.store, connector.id, type, this.startedAt, this.log);
-      } catch (err) {
-        if (!(err instanceof CronError)) throw err;
-        const message = `Invalid ${type} schedule: ${err.message}`;
-        if (connector.doc.error !== message) {
-          await this.store.updateConnector(connector.id, { status: 'error', error: message });
-          this.log.warn({ connector: { id: connector.id } }, message);
-        }
-        return;
-      }
+    // Expressions were validated by the check above.
+    for (const type of schedulableTypes(connector.doc)) {
+      await trySchedule(this.store, connector.id, type, this.startedAt, this.log);
     }
   }
 

@@ -2,7 +2,7 @@ import type { Logger } from '../log/logger.js';
 import { scheduledAtField } from '../protocol/documents.js';
 import type { ProtocolStore } from '../protocol/store.js';
 import type { ConnectorRecord, JobType } from '../protocol/types.js';
-import { latestDue } from './schedule/quartz.js';
+import { CronError, latestDue, parseQuartz } from './schedule/quartz.js';
 
 /** A missed slot (service down, replica restart) is made up once if it is this recent. */
 export const CATCH_UP_WINDOW_MS = 60 * 60 * 1000;
@@ -46,4 +46,27 @@ export async function trySchedule(
     return { kind: 'created', jobId, slot };
   }
   return { kind: 'taken' };
+}
+
+/** Job types the connector's features allow scheduling for (D.3 steps 5–7). */
+export function schedulableTypes(doc: ConnectorRecord['doc']): JobType[] {
+  const types: JobType[] = [];
+  if (doc.features?.document_level_security?.enabled) types.push('access_control');
+  if (doc.features?.incremental_sync?.enabled) types.push('incremental');
+  types.push('full');
+  return types;
+}
+
+/** Throws, naming the schedule, when an enabled one cannot be evaluated. */
+export function validateSchedules(doc: ConnectorRecord['doc']): void {
+  for (const type of schedulableTypes(doc)) {
+    const schedule = doc.scheduling?.[type];
+    if (!schedule?.enabled) continue;
+    try {
+      parseQuartz(schedule.interval);
+    } catch (err) {
+      if (err instanceof CronError) throw new Error(`Invalid ${type} schedule: ${err.message}`);
+      throw err;
+    }
+  }
 }

@@ -37,6 +37,8 @@ export interface FullSyncOptions {
   pipeline?: Pipeline | null;
   /** Item failures tolerated before the sync fails (the rest are counted and reported). */
   maxItemErrors?: number;
+  /** Share of failed items, once 100 were written, above which the sync fails. */
+  maxItemErrorRate?: number;
   bulk?: { flushBytes?: number; flushCount?: number; concurrency?: number };
   onProgress?: (p: SyncProgress) => void;
 }
@@ -66,6 +68,7 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
   const itemErrors: ItemFailure[] = [];
   const failedIds = new Set<string>();
   const maxItemErrors = opts.maxItemErrors ?? 1000;
+  const maxItemErrorRate = opts.maxItemErrorRate ?? 0.15;
   const progress: SyncProgress = { indexed: 0, deleted: 0, indexedBytes: 0, excluded: 0, failed: 0, read: 0 };
 
   await ensureContentIndex(client, index, await source.contentMappings({ advancedRules: opts.advancedRules }), log);
@@ -86,8 +89,14 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
       failedIds.add(failure.id);
       if (itemErrors.length < MAX_REPORTED_ITEM_ERRORS) itemErrors.push(failure);
       log.warn({ doc: { id: failure.id }, status: failure.status, error: { type: failure.type } }, `document ${failure.op} failed: ${failure.reason}`);
+      const written = sink.stats.indexed + sink.stats.failed;
       if (failedIds.size > maxItemErrors) {
         throw new SyncError(`${failedIds.size} documents failed to index (more than ${maxItemErrors}); last: ${failure.type}: ${failure.reason}`);
+      }
+      if (written >= 100 && sink.stats.failed / written > maxItemErrorRate) {
+        throw new SyncError(
+          `${sink.stats.failed} of ${written} documents failed to index (over ${Math.round(maxItemErrorRate * 100)}%); last: ${failure.type}: ${failure.reason}`,
+        );
       }
     },
   });

@@ -1,9 +1,10 @@
-// The real service entry, with the fake source registered: what the runtime
-// tests start as separate processes.
+// The real service entry with the fake source registered beside PostgreSQL:
+// what the runtime tests start as separate processes.
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log/logger.js';
 import { runService } from '../../src/service/app.js';
 import { SourceRegistry } from '../../src/sources/registry.js';
+import { postgresqlSource } from '../../src/sources/postgresql/index.js';
 import { fakeSource } from './fake-source.js';
 
 const config = loadConfig({ envFiles: false });
@@ -12,7 +13,7 @@ const shutdown = new AbortController();
 process.on('SIGTERM', () => shutdown.abort());
 process.on('SIGINT', () => shutdown.abort());
 const ms = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
-runService(config, new SourceRegistry([fakeSource]), log, shutdown.signal, {
+runService(config, new SourceRegistry([fakeSource, postgresqlSource]), log, shutdown.signal, {
   ...(ms('TEST_JOB_REPORT_MS') ? { jobReportIntervalMs: ms('TEST_JOB_REPORT_MS') } : {}),
   ...(ms('TEST_JOB_CHECK_MS') ? { jobCheckIntervalMs: ms('TEST_JOB_CHECK_MS') } : {}),
 }).then(

@@ -18,6 +18,7 @@ export const fakeSource: DataSourceFactory = {
     delay_ms: withFieldDefaults({ label: 'Delay per document (ms)', order: 3, type: 'int', display: 'numeric', required: false, value: 0, default_value: 0 }, 'delay_ms'),
     reachable: withFieldDefaults({ label: 'Reachable', order: 4, type: 'bool', display: 'toggle', value: true }, 'reachable'),
     secret: withFieldDefaults({ label: 'Secret', order: 5, sensitive: true, required: false, value: '' }, 'secret'),
+    fail_after: withFieldDefaults({ label: 'Fail after N documents', order: 6, type: 'int', display: 'numeric', required: false, value: '', default_value: null }, 'fail_after'),
   }),
   features: () => ({
     document_level_security: { enabled: false },
@@ -29,6 +30,7 @@ export const fakeSource: DataSourceFactory = {
     const count = Number(values.count ?? 10);
     const delay = Number(values.delay_ms ?? 0);
     const label = String(values.label ?? '');
+    const failAfter = values.fail_after === undefined || values.fail_after === null ? undefined : Number(values.fail_after);
     return {
       async ping() {
         if (values.reachable === false) throw new SourceError('Fake source is unreachable (reachable=false)', 'host_unreachable');
@@ -49,6 +51,7 @@ export const fakeSource: DataSourceFactory = {
         }
         for (let i = 0; i < count; i++) {
           if (delay) await new Promise((r) => setTimeout(r, delay));
+          if (failAfter !== undefined && i === failAfter) throw new SourceError(`Fake source broke after ${failAfter} documents`, 'read_failed');
           signal.throwIfAborted();
           yield { _id: `${label}-${i}`, n: i, label, title: `document ${i} of ${label}` };
         }

@@ -111,7 +111,7 @@ export const store = (client: Client) => new IndexProtocolStore(client);
 export async function createFakeConnector(
   client: Client,
   id: string,
-  options: { count?: number; delayMs?: number; reachable?: boolean; scheduling?: ConnectorDoc['scheduling']; configured?: boolean } = {},
+  options: { count?: number; delayMs?: number; reachable?: boolean; failAfter?: number; scheduling?: ConnectorDoc['scheduling']; configured?: boolean } = {},
 ): Promise<void> {
   const s = store(client);
   await s.ensureIndices();
@@ -123,6 +123,7 @@ export async function createFakeConnector(
     schema.delay_ms!.value = options.delayMs ?? 0;
     schema.reachable!.value = options.reachable ?? true;
     schema.secret!.value = 'fake-secret-value';
+    if (options.failAfter !== undefined) schema.fail_after!.value = options.failAfter;
     doc.configuration = schema;
     doc.status = 'configured';
     doc.features = fakeSource.features();
