@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import { errorMessage, registerSecret } from '../log/redact.js';
 import { newConnectorDoc } from '../protocol/documents.js';
+import { ApiProtocolStore } from '../protocol/api-store.js';
 import { hasConnectorApi } from '../protocol/detect.js';
 import { IndexProtocolStore, statusOf } from '../protocol/index-store.js';
 import type { Configuration, ConnectorDoc } from '../protocol/types.js';
@@ -96,11 +97,10 @@ export async function runSetup(
   }
 
   // 2. The connector document: created only when absent (PUT would reset it).
-  const store = new IndexProtocolStore(client);
-  await store.ensureIndices().catch((err: unknown) => {
-    // With the API, Elasticsearch creates them on first write.
-    if (!api) throw err;
-  });
+  // Reads go through the aliases either way; with the API, Elasticsearch's own
+  // templates shape the indices.
+  const store = api ? new ApiProtocolStore(client) : new IndexProtocolStore(client);
+  await store.ensureIndices();
   let existing: ConnectorDoc | undefined;
   if (api) {
     try {
@@ -123,7 +123,7 @@ export async function runSetup(
   } else {
     existing = (await store.getConnector(id))?.doc;
     if (!existing) {
-      await store.putConnector(
+      await (store as IndexProtocolStore).putConnector(
         id,
         newConnectorDoc({ name: settings.CONNECTOR_NAME, index_name: settings.CONNECTOR_INDEX_NAME, service_type: settings.CONNECTOR_SERVICE_TYPE }),
       );
@@ -184,9 +184,7 @@ export async function runSetup(
     const after = (await store.getConnector(id))!.doc;
     const queued = await store.listRunnableJobs([id], ['full', 'incremental']);
     if (!after.last_synced && !queued.length) {
-      result.firstSyncJobId = await (api
-        ? client.connector.syncJobPost({ id, job_type: 'full', trigger_method: 'on_demand' }).then((r) => r.id)
-        : store.createJob(id, 'full', 'on_demand'));
+      result.firstSyncJobId = await store.createJob(id, 'full', 'on_demand');
       log.info(`setup: first full sync queued (job ${result.firstSyncJobId})`);
     }
   }

@@ -1,21 +1,9 @@
 import type { ConfigField, Configuration, Features } from '../../protocol/types.js';
+import { withFieldDefaults } from '../configuration.js';
 
-/** Defaults for every property a configuration entry must carry (reference D.8). */
+/** Every property a configuration entry must carry (reference D.8), defaults filled. */
 function field(partial: Partial<ConfigField> & Pick<ConfigField, 'label' | 'order'>): ConfigField {
-  return {
-    default_value: null,
-    depends_on: [],
-    display: 'text',
-    options: [],
-    required: true,
-    sensitive: false,
-    tooltip: null,
-    type: 'str',
-    ui_restrictions: [],
-    validations: [],
-    value: '',
-    ...partial,
-  };
+  return withFieldDefaults(partial);
 }
 
 export const FIELD_NAMING_VALUES = ['prefixed', 'column'] as const;
