@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from '../log/logger.js';
+import { metricsRegistry } from '../service/metrics.js';
 
 export interface HealthReport {
   /** The process is alive and its loops are turning. */
@@ -15,9 +15,6 @@ export interface HttpServer {
   port: number;
   close(): Promise<void>;
 }
-
-export const metricsRegistry = new Registry();
-collectDefaultMetrics({ register: metricsRegistry });
 
 /** /health (liveness), /ready (readiness), /metrics (Prometheus text). */
 export async function startHttpServer(

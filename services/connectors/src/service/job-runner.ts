@@ -10,6 +10,7 @@ import { configurationValues, validateConfiguration } from '../sources/configura
 import type { SourceRegistry } from '../sources/registry.js';
 import type { DataSource } from '../sources/types.js';
 import { runFullSync, type SyncProgress } from '../sync/full-sync.js';
+import { documentsDeleted, documentsIndexed, jobDuration, jobsFinished, jobsRunning } from './metrics.js';
 
 export const WORKER_HOSTNAME = os.hostname();
 
@@ -114,6 +115,8 @@ export class JobRunner {
 
   private async run(): Promise<void> {
     const { store } = this.opts;
+    const started = Date.now();
+    jobsRunning.inc();
     const snapshot = this.job.doc.connector;
     const reporter = setInterval(() => void this.report(), this.opts.reportIntervalMs ?? 10_000);
     const watcher = setInterval(() => void this.watch(), this.opts.checkIntervalMs ?? 1000);
@@ -187,7 +190,13 @@ export class JobRunner {
       clearInterval(watcher);
       await source?.close().catch(() => undefined);
     }
+    jobsRunning.dec();
     await this.finish(outcome);
+    const labels = { job_type: this.job.doc.job_type, status: outcome.status };
+    jobsFinished.inc(labels);
+    jobDuration.observe(labels, (Date.now() - started) / 1000);
+    documentsIndexed.inc(this.progress.indexed);
+    documentsDeleted.inc(this.progress.deleted);
   }
 
   private stats() {

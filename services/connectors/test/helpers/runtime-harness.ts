@@ -45,7 +45,9 @@ export function startService(env: Record<string, string>): ServiceProcess {
       CONNECTORS_CLEANUP_INTERVAL: '1',
       CONNECTORS_IDLE_JOB_THRESHOLD: '60',
       ELASTICSEARCH_MAX_WAIT: '120',
-      HTTP_PORT: '0',
+      // A free-ish port per process: the HTTP endpoints are part of what is tested.
+      HTTP_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
+      HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       TEST_JOB_REPORT_MS: '500',
       TEST_JOB_CHECK_MS: '300',

@@ -143,6 +143,19 @@ describe('connector service runtime (index backend, live Elasticsearch)', () => 
     expect(await markerCount(client, deleted)).toBe(0);
   });
 
+  it('serves health, readiness and job metrics over HTTP', async () => {
+    const line = await procs[0]!.waitForLog(/health endpoint on/);
+    const base = `http://127.0.0.1:${/:(\d+)\/health/.exec(line)?.[1]}`;
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    const ready = await fetch(`${base}/ready`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { connectors: number }).connectors).toBe(3);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/connectors_sync_jobs_finished_total\{job_type="full",status="completed"\} 2/);
+    expect(metrics).toMatch(/connectors_documents_indexed_total 45/);
+    expect(metrics).toMatch(/connectors_documents_deleted_total 5/);
+  });
+
   it('keeps secrets out of its logs', () => {
     const text = procs.flatMap((p) => p.lines).join('\n');
     expect(text).not.toContain('fake-secret-value');
