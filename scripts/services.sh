@@ -94,7 +94,7 @@ install_es() {
   log "unpacking Elasticsearch $ES_VERSION"
   local tmp="$STATE_DIR/.unpack"
   rm -rf "$tmp" && mkdir -p "$tmp"
-  (cd "$tmp" && jar xf "$zip" 2>/dev/null || unzip -q "$zip" -d "$tmp")
+  if command -v unzip >/dev/null; then unzip -q "$zip" -d "$tmp"; else (cd "$tmp" && jar xf "$zip"); fi
   mv "$tmp/elasticsearch-$ES_VERSION" "$ES_HOME"
   rm -rf "$tmp"
   chmod +x "$ES_HOME"/bin/*
