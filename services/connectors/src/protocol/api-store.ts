@@ -1,7 +1,7 @@
 import { ensureConnectorIndices } from './indices.js';
-import { IndexProtocolStore } from './index-store.js';
+import { IndexProtocolStore, sameDraft } from './index-store.js';
 import type { JobStats } from './store.js';
-import type { FilteringValidation, JobRecord, JobType, TriggerMethod } from './types.js';
+import type { FilteringRules, FilteringValidation, JobRecord, JobType, TriggerMethod } from './types.js';
 
 /**
  * The Connector API backend: every operation that has an endpoint goes through
@@ -21,8 +21,14 @@ export class ApiProtocolStore extends IndexProtocolStore {
     await this.client.connector.checkIn({ connector_id: id });
   }
 
-  override async updateFilteringValidation(id: string, validation: FilteringValidation): Promise<void> {
+  override async updateFilteringValidation(id: string, validation: FilteringValidation, validatedDraft?: FilteringRules): Promise<boolean> {
+    if (validatedDraft) {
+      // The endpoint has no precondition: check the draft is still the one validated.
+      const current = (await this.getConnector(id))?.doc.filtering?.find((f) => f.domain === 'DEFAULT');
+      if (!current || !sameDraft(current.draft, validatedDraft)) return false;
+    }
     await this.client.connector.updateFilteringValidation({ connector_id: id, validation });
+    return true;
   }
 
   override async activateFiltering(id: string): Promise<void> {

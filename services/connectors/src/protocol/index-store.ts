@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Client } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
@@ -14,6 +15,7 @@ import type {
   ConnectorDoc,
   ConnectorRecord,
   FilteringEntry,
+  FilteringRules,
   FilteringValidation,
   JobRecord,
   JobStatus,
@@ -44,6 +46,11 @@ function versioned<T>(hit: { _id?: string; _source?: T; _seq_no?: number; _prima
 }
 
 const now = () => new Date().toISOString();
+
+/** Whether two drafts hold the same rules and advanced snippet (validation aside). */
+export function sameDraft(a: FilteringRules, b: FilteringRules): boolean {
+  return isDeepStrictEqual(a.rules ?? [], b.rules ?? []) && isDeepStrictEqual(a.advanced_snippet?.value ?? null, b.advanced_snippet?.value ?? null);
+}
 
 /**
  * Direct reads and writes of the connector indices through their aliases, as
@@ -163,32 +170,37 @@ export class IndexProtocolStore implements ProtocolStore {
     await this.updateConnector(id, { last_seen: now() });
   }
 
-  /** Read-modify-write of the filtering array, guarded so a concurrent UI edit is never lost. */
-  private async editFiltering(id: string, edit: (entry: FilteringEntry) => void): Promise<void> {
+  /**
+   * Read-modify-write of the filtering array, guarded so a concurrent UI edit is
+   * never lost. `edit` returns false to leave the document as it is.
+   */
+  private async editFiltering(id: string, edit: (entry: FilteringEntry) => boolean): Promise<boolean> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const connector = await this.getConnector(id);
       if (!connector) throw new ProtocolError(`connector ${id} not found`);
       const filtering = structuredClone(connector.doc.filtering ?? []);
       const entry = filtering.find((f) => f.domain === 'DEFAULT') ?? filtering[0];
       if (!entry) throw new ProtocolError(`connector ${id} has no filtering`);
-      edit(entry);
-      if (await this.updateConnector(id, { filtering }, connector)) return;
+      if (!edit(entry)) return false;
+      if (await this.updateConnector(id, { filtering }, connector)) return true;
     }
     throw new ProtocolError(`connector ${id}: filtering kept changing while it was being written`);
   }
 
-  async updateFilteringValidation(id: string, validation: FilteringValidation): Promise<void> {
-    await this.editFiltering(id, (entry) => {
+  async updateFilteringValidation(id: string, validation: FilteringValidation, validatedDraft?: FilteringRules): Promise<boolean> {
+    return this.editFiltering(id, (entry) => {
+      if (validatedDraft && !sameDraft(entry.draft, validatedDraft)) return false;
       entry.draft.validation = validation;
+      return true;
     });
   }
 
   async activateFiltering(id: string): Promise<void> {
+    // Like the API, only a valid draft is activated; one edited meanwhile waits for its own validation.
     await this.editFiltering(id, (entry) => {
-      if (entry.draft.validation.state !== 'valid') {
-        throw new ProtocolError(`connector ${id}: draft sync rules are ${entry.draft.validation.state}, not valid`);
-      }
+      if (entry.draft.validation.state !== 'valid') return false;
       entry.active = structuredClone(entry.draft);
+      return true;
     });
   }
 

@@ -1,6 +1,7 @@
 import type {
   ConnectorDoc,
   ConnectorRecord,
+  FilteringRules,
   FilteringValidation,
   JobRecord,
   JobStatus,
@@ -48,7 +49,11 @@ export interface ProtocolStore {
   /** Partial update. With a guard, returns false on a version conflict instead of throwing. */
   updateConnector(id: string, fields: Partial<ConnectorDoc>, guard?: Guard): Promise<boolean>;
   checkIn(id: string): Promise<void>;
-  updateFilteringValidation(id: string, validation: FilteringValidation): Promise<void>;
+  /**
+   * Records the validation of the draft. With `validatedDraft`, nothing is
+   * written (false) when the draft changed since it was validated.
+   */
+  updateFilteringValidation(id: string, validation: FilteringValidation, validatedDraft?: FilteringRules): Promise<boolean>;
   activateFiltering(id: string): Promise<void>;
 
   createJob(connectorId: string, jobType: JobType, trigger: TriggerMethod): Promise<string>;

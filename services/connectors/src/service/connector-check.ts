@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../log/redact.js';
 import { rulesEnabled } from '../protocol/documents.js';
+import { statusOf } from '../protocol/index-store.js';
 import type { ProtocolStore } from '../protocol/store.js';
 import type { ConnectorDoc, ConnectorRecord, FilteringValidation } from '../protocol/types.js';
 import { configurationValues, mergeSchema, validateConfiguration } from '../sources/configuration.js';
@@ -121,9 +122,19 @@ async function validateDraftRules(store: ProtocolStore, connector: ConnectorReco
     }
   }
   const validation = combineValidation(errors);
-  await store.updateFilteringValidation(connector.id, validation);
+  // Written only if the draft is still the one just validated: a newer edit waits for the next poll.
+  if (!(await store.updateFilteringValidation(connector.id, validation, entry.draft))) {
+    log.info({ connector: { id: connector.id } }, 'draft sync rules changed while being validated; validating again next poll');
+    return;
+  }
   if (validation.state === 'valid') {
-    await store.activateFiltering(connector.id);
+    try {
+      await store.activateFiltering(connector.id);
+    } catch (err) {
+      // The Connector API refuses (400) a draft edited since: the next poll validates it.
+      if (statusOf(err) === 400) return;
+      throw err;
+    }
     log.info({ connector: { id: connector.id } }, 'draft sync rules are valid and now active');
   } else {
     log.warn({ connector: { id: connector.id }, errors: validation.errors }, 'draft sync rules are invalid');

@@ -116,9 +116,9 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
       signal,
       ...(opts.advancedRules !== undefined ? { advancedRules: opts.advancedRules } : {}),
       ...(opts.basicRules ? { basicRules: opts.basicRules } : {}),
+      // Sources log their notices themselves; these go on the job.
       notice(n) {
         if (notices.length < MAX_NOTICES) notices.push(n);
-        log.warn({ notice: n.kind, ...n.detail }, n.message);
       },
     });
     for await (const doc of documents) {
