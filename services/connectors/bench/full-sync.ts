@@ -76,15 +76,18 @@ async function main(): Promise<void> {
     service = run('services/connectors', 'start', { CONNECTORS_ENV_FILE: envFile, CONNECTORS_POLL_INTERVAL: '1', HTTP_PORT: '0' });
     let job: SyncJobDoc | undefined;
     let peak = 0;
+    let shown = -1;
     for (;;) {
       await new Promise((r) => setTimeout(r, 500));
       if (service.pid) peak = Math.max(peak, peakRssMiB(service.pid));
       const res = await es.search<SyncJobDoc>({ index: JOBS_ALIAS, query: { term: { 'connector.id': connectorId } }, size: 1 }).catch(() => undefined);
       job = res?.hits.hits[0]?._source;
       if (job && ['completed', 'error', 'canceled'].includes(job.status)) break;
-      if (job?.status === 'in_progress') process.stderr.write(`\r  ${job.indexed_document_count} / ${expected} documents (job stats refresh every 10 s)`);
+      if (job?.status === 'in_progress' && job.indexed_document_count !== shown) {
+        shown = job.indexed_document_count;
+        process.stderr.write(`  ${shown} / ${expected} documents (the job reports every 10 s)\n`);
+      }
     }
-    process.stderr.write('\n');
     if (job.status !== 'completed') throw new Error(`sync ended ${job.status}: ${job.error}`);
     const seconds = (Date.parse(job.completed_at!) - Date.parse(job.started_at!)) / 1000;
     const stats = await es.indices.stats({ index: connectorId, metric: 'store' });
