@@ -1,39 +1,8 @@
-import { BaseConnection, type ConnectionRequestParams, type ConnectionRequestResponse } from '@elastic/transport';
-import { Client } from '@elastic/elasticsearch';
 import { describe, expect, it } from 'vitest';
 import { ApiProtocolStore } from '../../src/protocol/api-store.js';
 import { hasConnectorApi } from '../../src/protocol/detect.js';
 import type { JobRecord, SyncJobDoc } from '../../src/protocol/types.js';
-
-interface Recorded {
-  method: string;
-  path: string;
-  body: unknown;
-  headers: Record<string, unknown>;
-}
-
-/**
- * The Connector API cannot run on the x-pack-less test server, so these tests
- * check the exact HTTP requests the official client methods send.
- */
-function recordingClient(respond: (r: Recorded) => { status?: number; body: unknown } = () => ({ body: { result: 'updated' } })) {
-  const calls: Recorded[] = [];
-  class Recorder extends BaseConnection {}
-  // The base class overloads request() for streams; these tests only need buffered bodies.
-  Recorder.prototype.request = async function (params: ConnectionRequestParams): Promise<ConnectionRequestResponse> {
-    const raw = params.body == null ? undefined : String(params.body);
-    const call = { method: params.method, path: `${params.path}${params.querystring ? `?${params.querystring}` : ''}`, body: raw ? JSON.parse(raw) : undefined, headers: params.headers ?? {} };
-    calls.push(call);
-    const res = respond(call);
-    return {
-      statusCode: res.status ?? 200,
-      headers: { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' },
-      body: JSON.stringify(res.body),
-    };
-  } as unknown as BaseConnection['request'];
-  const client = new Client({ node: 'http://api.test:9200', Connection: Recorder, headers: { 'x-elastic-product-origin': 'connectors' } });
-  return { client, calls };
-}
+import { recordingClient } from '../helpers/recording-client.js';
 
 const job = (id: string): JobRecord => ({ id, doc: {} as SyncJobDoc, seqNo: 1, primaryTerm: 1 });
 
