@@ -66,12 +66,14 @@ describe('setup on a cluster with the Connector API', () => {
       `PUT /_connector/${ID}/_api_key_id`,
       'POST /_connector/_sync_job',
     ]);
-    const body = (p: string) => calls.find((c) => c.method !== 'GET' && c.path.split('?')[0] === p)?.body as Record<string, any>;
+    type Json = Record<string, Record<string, Record<string, unknown>>>;
+    const body = (p: string) => calls.find((c) => c.method !== 'GET' && c.path.split('?')[0] === p)?.body as Json;
     expect(body('/_security/user/kibana_system/_password')).toEqual({ password: 'kibana-pw-456' });
     expect(body(`/_connector/${ID}`)).toEqual({ index_name: ID, name: 'PostgreSQL demo', service_type: 'postgresql', is_native: false });
-    const configuration = body(`/_connector/${ID}/_configuration`).configuration;
+    const configuration = body(`/_connector/${ID}/_configuration`).configuration as Record<string, { value: unknown }>;
     expect(Object.keys(configuration).sort()).toEqual(Object.keys(postgresqlSource.configurationSchema()).sort());
-    expect({ host: configuration.host.value, user: configuration.username.value, pw: configuration.password.value, db: configuration.database.value, tables: configuration.tables.value }).toEqual({
+    const value = (k: string) => configuration[k]?.value;
+    expect({ host: value('host'), user: value('username'), pw: value('password'), db: value('database'), tables: value('tables') }).toEqual({
       host: 'postgres',
       user: 'connector_reader',
       pw: 'reader-pw-789',
