@@ -156,7 +156,9 @@ export class IndexProtocolStore implements ProtocolStore {
         index,
         id,
         doc,
-        ...(guard ? { if_seq_no: guard.seqNo, if_primary_term: guard.primaryTerm } : {}),
+        // Unguarded partial updates still read-modify-write inside Elasticsearch:
+        // let it retry when another writer (a replica, Kibana) got in between.
+        ...(guard ? { if_seq_no: guard.seqNo, if_primary_term: guard.primaryTerm } : { retry_on_conflict: 5 }),
         ...(refresh ? { refresh: true } : {}),
       });
       return true;

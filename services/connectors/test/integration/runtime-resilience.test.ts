@@ -15,7 +15,7 @@ describe('Elasticsearch restarted under a running service', () => {
     client = esClient();
     await createFakeConnector(client, id, { count: 50 });
     await client.indices.refresh({ index: CONNECTORS_ALIAS });
-    procs.push(startService({ CONNECTOR_IDS: id, ELASTICSEARCH_MAX_RETRIES: '1', ELASTICSEARCH_REQUEST_TIMEOUT: '5' }));
+    procs.push(startService({ CONNECTOR_IDS: id, ELASTICSEARCH_MAX_RETRIES: '2', ELASTICSEARCH_REQUEST_TIMEOUT: '15' }));
   });
   afterAll(async () => {
     await stopAll(procs);
@@ -25,7 +25,13 @@ describe('Elasticsearch restarted under a running service', () => {
   it('recovers: loops survive the outage and the next job completes', async () => {
     const service = procs[0]!;
     const before = await store(client).createJob(id, 'full', 'on_demand');
-    await waitFor('first job', async () => (await store(client).getJob(before))?.doc.status === 'completed');
+    const first = await waitFor('first job', async () => {
+      const j = await store(client).getJob(before);
+      return j && ['completed', 'error'].includes(j.doc.status) ? j.doc : undefined;
+    }, 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}\nservice log:\n${service.lines.slice(-25).join('\n')}`);
+    });
+    expect(first.status, first.error ?? '').toBe('completed');
 
     execFileSync(path.join(REPO_ROOT, 'scripts/services.sh'), ['restart-elasticsearch'], { stdio: 'inherit', timeout: 180_000 });
     // While Elasticsearch was away the service logged failed passes and kept going.
