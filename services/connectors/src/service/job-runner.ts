@@ -254,10 +254,10 @@ export class JobRunner {
       ...(field === 'last_sync_status' ? { last_sync_error: outcome.error } : { last_access_control_sync_error: outcome.error }),
       ...(terminal ? { last_indexed_document_count: this.progress.indexed, last_deleted_document_count: this.progress.deleted } : {}),
     };
-    try {
-      await retry(() => store.updateJob(this.job.id, jobFields), this.log, 'job document');
-    } catch (err) {
-      if (statusOf(err) !== 404) throw err;
+    // The connector first: once the job reads as finished, its connector already
+    // shows the outcome (and the lock is free) for whoever looks next.
+    const jobExists = (await store.getJob(this.job.id)) !== null;
+    if (!jobExists) {
       // The job document was deleted under us: the connector still gets the outcome (D.6).
       connectorFields.status = 'error';
       connectorFields.error = "Couldn't find the job";
@@ -265,6 +265,13 @@ export class JobRunner {
     }
     if (await store.getConnector(connectorId)) {
       await retry(() => store.updateConnector(connectorId, connectorFields), this.log, 'connector document');
+    }
+    if (jobExists) {
+      try {
+        await retry(() => store.updateJob(this.job.id, jobFields), this.log, 'job document');
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err;
+      }
     }
     this.log.info(
       { job: { id: this.job.id, status: outcome.status }, stats: jobFields },
