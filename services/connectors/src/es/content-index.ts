@@ -14,10 +14,12 @@ export interface IndexMappings {
 export async function ensureContentIndex(
   client: Client,
   index: string,
-  mappings: IndexMappings | undefined,
+  /** Asked only when the index must be created. */
+  deriveMappings: () => Promise<IndexMappings | undefined>,
   log: Logger,
 ): Promise<'created' | 'exists'> {
   if (await client.indices.exists({ index, expand_wildcards: 'all' })) return 'exists';
+  const mappings = await deriveMappings();
   try {
     await client.indices.create({ index, ...(mappings ? { mappings: mappings as never } : {}) });
     log.info({ index }, `created content index ${index}${mappings ? ' with mappings derived from the source' : ''}`);

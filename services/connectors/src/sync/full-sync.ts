@@ -71,7 +71,7 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
   const maxItemErrorRate = opts.maxItemErrorRate ?? 0.15;
   const progress: SyncProgress = { indexed: 0, deleted: 0, indexedBytes: 0, excluded: 0, failed: 0, read: 0 };
 
-  await ensureContentIndex(client, index, await source.contentMappings({ advancedRules: opts.advancedRules }), log);
+  await ensureContentIndex(client, index, () => source.contentMappings({ advancedRules: opts.advancedRules }), log);
 
   let pipeline: string | undefined;
   if (opts.pipeline?.name) {
