@@ -1,13 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
 // Unit tests run in parallel; integration tests share one Elasticsearch and one
-// PostgreSQL (and the fixed connector indices), so their files run one at a time.
+// PostgreSQL (and the fixed connector indices), so their files run one at a time,
+// and the e2e suite waits for them (groupOrder) rather than competing for 2 cores.
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
         },
@@ -15,6 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           fileParallelism: false,
@@ -26,6 +29,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          sequence: { groupOrder: 2 },
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           fileParallelism: false,

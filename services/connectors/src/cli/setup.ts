@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { z } from 'zod';
@@ -62,7 +62,7 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function connectorRoleDescriptor(indexName: string) {
   return {
     pg_es_connector: {
-      cluster: ['monitor', 'manage_connector'],
+      cluster: ['monitor', 'manage_connector', 'read_pipeline'],
       indices: [
         { names: ['.elastic-connectors*'], privileges: ['all'], allow_restricted_indices: false },
         { names: [indexName, `.search-acl-filter-${indexName}`], privileges: ['all'], allow_restricted_indices: false },
@@ -131,6 +131,12 @@ export async function runSetup(
     }
   }
   log.info(`setup: connector ${id} ${result.created ? 'created' : 'already exists'}`);
+  if (existing && existing.index_name !== settings.CONNECTOR_INDEX_NAME) {
+    // A changed CONNECTOR_INDEX_NAME applies on re-run; the old index is left as it is.
+    if (api) await client.connector.updateIndexName({ connector_id: id, index_name: settings.CONNECTOR_INDEX_NAME });
+    else await store.updateConnector(id, { index_name: settings.CONNECTOR_INDEX_NAME });
+    log.info(`setup: connector ${id} now writes to ${settings.CONNECTOR_INDEX_NAME} (was ${existing.index_name ?? 'unset'}; that index is kept)`);
+  }
 
   // 3. Configuration: the source's schema with our values. Written here rather
   // than waiting for the service, which starts only after setup.
@@ -211,10 +217,12 @@ export async function runSetup(
 export function writeEnvFile(file: string, values: Record<string, string>): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
   const text = Object.entries(values)
     .map(([k, v]) => `${k}=${v}`)
     .join('\n');
-  writeFileSync(tmp, `# Written by \`connectors setup\`\n${text}\n`, { mode: 0o600 });
+  // 'wx': created fresh, so the mode applies (an existing file would keep its own).
+  writeFileSync(tmp, `# Written by \`connectors setup\`\n${text}\n`, { mode: 0o600, flag: 'wx' });
   renameSync(tmp, file);
 }
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
+import { redactText } from '../log/redact.js';
 import { rawConfigSchema, SETTINGS, type RawConfig } from './schema.js';
 
 export type ProtocolMode = 'auto' | 'api' | 'index';
@@ -156,7 +157,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       const raw = issue.path.length === 1 ? input[String(issue.path[0])] : undefined;
       // Never echo a value that could be a secret.
       const secret = /PASSWORD|API_KEY|api_key/.test(key);
-      const shown = raw !== undefined && !secret && typeof raw !== 'object' ? ` (got "${String(raw)}")` : '';
+      const shown = raw !== undefined && !secret && typeof raw !== 'object' ? ` (got "${redactText(String(raw))}")` : '';
       return `${key}: ${issue.message}${shown}`;
     });
     throw new ConfigError(problems);

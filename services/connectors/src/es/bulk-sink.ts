@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import { errors } from '@elastic/elasticsearch';
 import { sleep } from '../util/sleep.js';
 
 export interface BulkSinkOptions {
@@ -35,15 +36,34 @@ export interface SinkStats {
   failed: number;
   /** Delete of a document that was already gone: not an error. */
   notFound: number;
+  /** Conditional deletes skipped because the document was rewritten meanwhile: kept, not an error. */
+  kept: number;
+  /** Index operations an ingest pipeline dropped (`noop`): not in the index, not an error. */
+  dropped: number;
+}
+
+/** A delete of one exact document version (see `deleteVersion`). */
+export interface DocumentVersion {
+  index: string;
+  id: string;
+  seqNo: number;
+  primaryTerm: number;
 }
 
 interface Op {
   id: string;
   kind: 'index' | 'delete';
+  /** Conditional delete: a 409 means the document changed and is kept. */
+  conditional?: boolean;
   /** NDJSON lines of this operation, newline-terminated. */
   lines: string;
   docBytes: number;
   attempt: number;
+}
+
+interface BulkResponse {
+  errors: boolean;
+  items: Record<string, { status: number; result?: string; error?: { type?: string; reason?: string } }>[];
 }
 
 const RETRYABLE_ITEM_STATUS = new Set([429, 503]);
@@ -55,7 +75,7 @@ const RETRYABLE_ITEM_STATUS = new Set([429, 503]);
  * back-off; every other item failure is reported, never dropped silently.
  */
 export class BulkSink {
-  readonly stats: SinkStats = { indexed: 0, deleted: 0, indexedBytes: 0, failed: 0, notFound: 0 };
+  readonly stats: SinkStats = { indexed: 0, deleted: 0, indexedBytes: 0, failed: 0, notFound: 0, kept: 0, dropped: 0 };
   private buffer: Op[] = [];
   private bufferBytes = 0;
   private inFlight = new Set<Promise<void>>();
@@ -87,6 +107,15 @@ export class BulkSink {
     await this.push({ id, kind: 'delete', lines: `${JSON.stringify({ delete: { _id: id } })}\n`, docBytes: 0, attempt: 0 });
   }
 
+  /**
+   * Deletes one document version in its concrete index, only if it is still that
+   * version: a copy rewritten since it was read survives.
+   */
+  async deleteVersion(v: DocumentVersion): Promise<void> {
+    const action = { delete: { _index: v.index, _id: v.id, if_seq_no: v.seqNo, if_primary_term: v.primaryTerm } };
+    await this.push({ id: v.id, kind: 'delete', conditional: true, lines: `${JSON.stringify(action)}\n`, docBytes: 0, attempt: 0 });
+  }
+
   /** Sends what is buffered and waits for every request in flight. */
   async flush(): Promise<void> {
     while (this.buffer.length || this.inFlight.size) {
@@ -105,7 +134,7 @@ export class BulkSink {
   private async push(op: Op): Promise<void> {
     this.throwIfFailed();
     this.buffer.push(op);
-    this.bufferBytes += op.lines.length;
+    this.bufferBytes += Buffer.byteLength(op.lines);
     if (this.buffer.length >= this.flushCount || this.bufferBytes >= this.flushBytes) {
       while (this.inFlight.size >= this.concurrency) {
         await Promise.race(this.inFlight);
@@ -128,33 +157,48 @@ export class BulkSink {
     this.inFlight.add(p);
   }
 
+  /** One bulk request; a whole-request 429 (the cluster is pushing back) is retried with back-off. */
+  private async post(ops: Op[]): Promise<BulkResponse> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.client.transport.request<BulkResponse>(
+          {
+            method: 'POST',
+            path: `/${encodeURIComponent(this.options.index)}/_bulk`,
+            querystring: this.options.pipeline ? { pipeline: this.options.pipeline } : {},
+            bulkBody: ops.map((o) => o.lines).join(''),
+          },
+          { signal: this.options.signal },
+        );
+      } catch (err) {
+        if (!(err instanceof errors.ResponseError && err.statusCode === 429) || attempt >= this.maxItemRetries) throw err;
+        await sleep(this.retryDelayMs * 2 ** attempt, this.options.signal, { rejectOnAbort: true });
+      }
+    }
+  }
+
   private async request(ops: Op[]): Promise<void> {
-    const res = await this.client.transport.request<{
-      errors: boolean;
-      items: Record<string, { status: number; error?: { type?: string; reason?: string } }>[];
-    }>(
-      {
-        method: 'POST',
-        path: `/${encodeURIComponent(this.options.index)}/_bulk`,
-        querystring: this.options.pipeline ? { pipeline: this.options.pipeline } : {},
-        bulkBody: ops.map((o) => o.lines).join(''),
-      },
-      { signal: this.options.signal },
-    );
+    const res = await this.post(ops);
     const retry: Op[] = [];
     res.items.forEach((item, i) => {
       const op = ops[i];
       const result = Object.values(item)[0];
       if (!op || !result) return;
       if (result.status < 300) {
-        if (op.kind === 'index') {
+        if (op.kind === 'delete') this.stats.deleted++;
+        else if (result.result === 'noop') this.stats.dropped++;
+        else {
           this.stats.indexed++;
           this.stats.indexedBytes += op.docBytes;
-        } else this.stats.deleted++;
+        }
         return;
       }
       if (op.kind === 'delete' && result.status === 404) {
         this.stats.notFound++;
+        return;
+      }
+      if (op.conditional && result.status === 409) {
+        this.stats.kept++;
         return;
       }
       if (RETRYABLE_ITEM_STATUS.has(result.status) && op.attempt < this.maxItemRetries) {

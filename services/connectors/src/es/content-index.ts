@@ -31,14 +31,18 @@ export async function ensureContentIndex(
   }
 }
 
-/** Whether an ingest pipeline exists; the x-pack-less server has none. */
-export async function pipelineExists(client: Client, name: string): Promise<boolean> {
+/**
+ * Whether an ingest pipeline exists; the x-pack-less server has none. `unknown`
+ * when the credentials may not read pipelines (no `read_pipeline`).
+ */
+export async function pipelineExists(client: Client, name: string): Promise<boolean | 'unknown'> {
   try {
     const res = await client.ingest.getPipeline({ id: name });
     return Object.prototype.hasOwnProperty.call(res, name);
   } catch (err) {
     const status = statusOf(err);
     if (status === 404 || status === 400 || status === 405) return false;
+    if (status === 403) return 'unknown';
     throw err;
   }
 }

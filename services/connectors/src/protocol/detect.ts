@@ -7,14 +7,19 @@ import type { ProtocolStore } from './store.js';
 
 /**
  * Whether this cluster has the Connector API. Without x-pack, `GET _connector`
- * is read as an index name and fails with 400; a 403 still proves the endpoint exists.
+ * is read as an index name and fails with 400 (404/405 on some versions); a 403
+ * still proves the endpoint exists. Anything else (a 5xx, a timeout) says
+ * nothing about the API, so it is thrown rather than guessed.
  */
 export async function hasConnectorApi(client: Client): Promise<boolean> {
   try {
     await client.connector.list({ size: 0 });
     return true;
   } catch (err) {
-    return statusOf(err) === 403;
+    const status = statusOf(err);
+    if (status === 403) return true;
+    if (status === 400 || status === 404 || status === 405) return false;
+    throw err;
   }
 }
 

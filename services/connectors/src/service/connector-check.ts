@@ -43,7 +43,8 @@ export async function publishSchema(
       if (merged.changed) update.configuration = merged.configuration;
     }
     const features = factory.features();
-    if (!doc.is_native && !isDeepStrictEqual(doc.features ?? null, features)) update.features = features;
+    // Only what we publish is compared: Kibana or Elasticsearch may add keys of their own.
+    if (!doc.is_native && !includes(doc.features, features)) update.features = features;
     if (!Object.keys(update).length) return connector;
     if (await store.updateConnector(connectorId, update, connector)) {
       log.info({ connector: { id: connectorId }, fields: Object.keys(update) }, `published ${Object.keys(update).join(', ')} for connector ${connectorId}`);
@@ -51,6 +52,14 @@ export async function publishSchema(
     }
   }
   return store.getConnector(connectorId);
+}
+
+/** Whether `stored` holds every leaf of `published` with the same value. */
+export function includes(stored: unknown, published: unknown): boolean {
+  if (published === null || typeof published !== 'object' || Array.isArray(published)) return isDeepStrictEqual(stored, published);
+  if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) return false;
+  const s = stored as Record<string, unknown>;
+  return Object.entries(published).every(([key, value]) => includes(s[key], value));
 }
 
 /**

@@ -5,7 +5,7 @@ import { errorMessage } from '../log/redact.js';
 import { lockField, rulesEnabled } from '../protocol/documents.js';
 import { statusOf } from '../protocol/index-store.js';
 import type { ProtocolStore } from '../protocol/store.js';
-import type { ConnectorDoc, JobRecord, JobStatus, SyncJobDoc } from '../protocol/types.js';
+import { DEFAULT_PIPELINE, type ConnectorDoc, type ConnectorRecord, type JobRecord, type JobStatus, type SyncJobDoc } from '../protocol/types.js';
 import { configurationValues, validateConfiguration } from '../sources/configuration.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import type { DataSource } from '../sources/types.js';
@@ -45,7 +45,7 @@ export type StartOutcome = 'started' | 'busy' | 'lost';
  */
 export class JobRunner {
   private readonly abort = new AbortController();
-  private progress: SyncProgress = { indexed: 0, deleted: 0, indexedBytes: 0, excluded: 0, failed: 0, read: 0 };
+  private progress: SyncProgress = { indexed: 0, deleted: 0, indexedBytes: 0, excluded: 0, failed: 0, dropped: 0, read: 0 };
   done: Promise<void> = Promise.resolve();
   readonly log: Logger;
 
@@ -73,9 +73,11 @@ export class JobRunner {
     const { store } = this.opts;
     const connectorId = this.job.doc.connector.id;
     const field = lockField(this.job.doc.job_type);
+    const errorField = field === 'last_sync_status' ? 'last_sync_error' : 'last_access_control_sync_error';
+    if (this.abort.signal.aborted) return 'busy';
 
     // 1. The connector lock: the real mutual exclusion between replicas (D.4 step 4).
-    let previous: JobStatus | null = null;
+    let before: ConnectorRecord | null = null;
     let locked = false;
     for (let attempt = 0; attempt < 3 && !locked; attempt++) {
       const connector = await store.getConnector(connectorId);
@@ -84,22 +86,27 @@ export class JobRunner {
         return 'lost';
       }
       if (connector.doc[field] === 'in_progress') return 'busy';
-      previous = connector.doc[field];
-      locked = await store.updateConnector(
-        connectorId,
-        { status: 'connected', error: null, [field]: 'in_progress', ...(field === 'last_sync_status' ? { last_sync_error: null } : { last_access_control_sync_error: null }) },
-        connector,
-      );
+      before = connector;
+      locked = await store.updateConnector(connectorId, { status: 'connected', error: null, [field]: 'in_progress', [errorField]: null }, connector);
     }
-    if (!locked) return 'busy';
+    if (!locked || !before) return 'busy';
+    // Whatever stops the claim, the connector gets back what it showed before the lock.
+    const previous = before.doc;
+    const unlock = () =>
+      store.updateConnector(connectorId, { status: previous.status, error: previous.error, [field]: previous[field], [errorField]: previous[errorField] });
 
     // 2. Claim the job itself; it may have been canceled or taken meanwhile.
-    const fresh = await store.getJob(this.job.id);
-    const claimable = fresh && (fresh.doc.status === 'pending' || fresh.doc.status === 'suspended');
-    const cursor = this.job.doc.job_type === 'incremental' ? (await store.getConnector(connectorId))?.doc.sync_cursor : undefined;
-    if (!claimable || !(await store.claimJob(fresh, WORKER_HOSTNAME, cursor))) {
-      await store.updateConnector(connectorId, { [field]: previous });
-      return 'lost';
+    try {
+      const fresh = await store.getJob(this.job.id);
+      const claimable = fresh && (fresh.doc.status === 'pending' || fresh.doc.status === 'suspended') && !this.abort.signal.aborted;
+      const cursor = this.job.doc.job_type === 'incremental' ? previous.sync_cursor : undefined;
+      if (!claimable || !(await store.claimJob(fresh, WORKER_HOSTNAME, cursor))) {
+        await unlock();
+        return 'lost';
+      }
+    } catch (err) {
+      await unlock().catch((e: unknown) => this.log.error({ err: e }, `could not release the connector lock: ${errorMessage(e)}`));
+      throw err;
     }
     this.log.info(`claimed ${this.job.doc.job_type} sync job ${this.job.id} (${this.job.doc.trigger_method})`);
     this.done = this.run();
@@ -118,9 +125,9 @@ export class JobRunner {
     const started = Date.now();
     jobsRunning.inc();
     const snapshot = this.job.doc.connector;
-    const reporter = setInterval(() => void this.report(), this.opts.reportIntervalMs ?? 10_000);
+    const reporter = setInterval(() => this.report(), this.opts.reportIntervalMs ?? 10_000);
     const watcher = setInterval(() => void this.watch(), this.opts.checkIntervalMs ?? 1000);
-    let outcome: { status: JobStatus; error: string | null; totalDocuments?: number; metadata?: Record<string, unknown> };
+    let outcome: Outcome;
     let source: DataSource | undefined;
     try {
       const connector = await store.getConnector(snapshot.id);
@@ -159,7 +166,8 @@ export class JobRunner {
         signal: this.abort.signal,
         ...(enabled.basic && filtering ? { basicRules: filtering.rules } : {}),
         ...(hasAdvanced ? { advancedRules: advanced } : {}),
-        pipeline: snapshot.pipeline,
+        // A connector without pipeline settings gets the service default (A.2).
+        pipeline: snapshot.pipeline ?? DEFAULT_PIPELINE,
         ...(this.opts.maxItemErrors !== undefined ? { maxItemErrors: this.opts.maxItemErrors } : {}),
         onProgress: (p) => {
           this.progress = { ...p };
@@ -169,6 +177,7 @@ export class JobRunner {
       const metadata: Record<string, unknown> = {};
       if (result.notices.length) metadata.notices = result.notices;
       if (result.excluded) metadata.excluded_by_sync_rules = result.excluded;
+      if (result.dropped) metadata.dropped_by_pipeline = result.dropped;
       if (result.failed) metadata.failed_documents = { count: result.failed, samples: result.itemErrors.map((e) => ({ id: e.id, type: e.type, reason: e.reason })) };
       outcome = {
         status: 'completed',
@@ -189,6 +198,7 @@ export class JobRunner {
       clearInterval(reporter);
       clearInterval(watcher);
       await source?.close().catch(() => undefined);
+      await this.reporting;
     }
     jobsRunning.dec();
     await this.finish(outcome);
@@ -207,12 +217,17 @@ export class JobRunner {
     };
   }
 
-  private async report(): Promise<void> {
-    try {
-      await this.opts.store.updateJobStats(this.job.id, this.stats());
-    } catch (err) {
-      this.log.warn({ err }, `could not report job progress: ${errorMessage(err)}`);
-    }
+  /** The report in flight, awaited before the final write so it cannot land after it. */
+  private reporting: Promise<void> = Promise.resolve();
+
+  private report(): void {
+    this.reporting = this.reporting.then(async () => {
+      try {
+        await this.opts.store.updateJobStats(this.job.id, this.stats());
+      } catch (err) {
+        this.log.warn({ err }, `could not report job progress: ${errorMessage(err)}`);
+      }
+    });
   }
 
   /** Notices cancellation, deletion and take-over within one check interval (D.5). */
@@ -222,7 +237,8 @@ export class JobRunner {
       const [job, connector] = await Promise.all([this.opts.store.getJob(this.job.id), this.opts.store.getConnector(this.job.doc.connector.id)]);
       if (!job) this.stop({ kind: 'error', message: 'The sync job document was deleted while the job ran' });
       else if (!connector) this.stop({ kind: 'error', message: `Connector ${this.job.doc.connector.id} was deleted while the job ran` });
-      else if (job.doc.status === 'canceling' || job.doc.status === 'canceled') this.stop({ kind: 'canceled' });
+      // A cancel that raced the claim leaves its timestamp behind `_claim`'s in_progress.
+      else if (job.doc.status === 'canceling' || job.doc.status === 'canceled' || job.doc.cancelation_requested_at) this.stop({ kind: 'canceled' });
       else if (job.doc.status !== 'in_progress') this.stop({ kind: 'error', message: `The job is no longer running (status ${job.doc.status})` });
     } catch (err) {
       this.log.warn({ err }, `could not check the job's status: ${errorMessage(err)}`);
@@ -230,10 +246,44 @@ export class JobRunner {
   }
 
   /** Final writes on the job and the connector (D.6), retried: they must not be lost. */
-  private async finish(outcome: { status: JobStatus; error: string | null; totalDocuments?: number; metadata?: Record<string, unknown> }): Promise<void> {
+  private async finish(outcome: Outcome): Promise<void> {
     const { store } = this.opts;
+    const connectorId = this.job.doc.connector.id;
+    const field = lockField(this.job.doc.job_type);
+    const errorField = field === 'last_sync_status' ? 'last_sync_error' : 'last_access_control_sync_error';
+
+    let job = await retry(() => store.getJob(this.job.id), this.log, 'job document (read)');
+    if (job && isFinal(job.doc.status)) {
+      // Someone else ended it (idle-job cleanup, an operator): their outcome stands.
+      this.log.warn({ job: { id: this.job.id, status: job.doc.status } }, `sync job was already ${job.doc.status}: keeping that outcome`);
+      await this.releaseLockAfter(job);
+      return;
+    }
+    // A cancel requested while the service was stopping wins over suspending.
+    if (job && outcome.status === 'suspended' && (job.doc.status === 'canceling' || job.doc.cancelation_requested_at)) {
+      outcome = { status: 'canceled', error: null };
+    }
+
     const at = new Date().toISOString();
     const terminal = outcome.status !== 'suspended';
+    const connectorFields: Partial<ConnectorDoc> = {
+      last_synced: at,
+      status: outcome.status === 'error' ? 'error' : 'connected',
+      error: outcome.status === 'error' ? (outcome.error ?? 'unknown error') : null,
+      [field]: outcome.status,
+      [errorField]: outcome.error,
+      ...(terminal ? { last_indexed_document_count: this.progress.indexed, last_deleted_document_count: this.progress.deleted } : {}),
+    };
+    if (!job) {
+      // The job document was deleted under us: the connector still gets the outcome (D.6).
+      Object.assign(connectorFields, { status: 'error', error: "Couldn't find the job", [field]: 'error', [errorField]: outcome.error ?? "Couldn't find the job" });
+    }
+
+    // The connector first: once the job reads as finished, its connector already
+    // shows the outcome (and the lock is free) for whoever looks next.
+    const connector = await retry(() => store.getConnector(connectorId), this.log, 'connector document (read)');
+    if (connector) await retry(() => store.updateConnector(connectorId, connectorFields), this.log, 'connector document');
+
     const jobFields: Partial<SyncJobDoc> = {
       status: outcome.status,
       error: outcome.error,
@@ -244,40 +294,51 @@ export class JobRunner {
       ...(terminal ? { completed_at: at } : {}),
       ...(outcome.status === 'canceled' ? { canceled_at: at } : {}),
     };
-    const connectorId = this.job.doc.connector.id;
-    const field = lockField(this.job.doc.job_type);
-    const connectorFields: Partial<ConnectorDoc> = {
-      last_synced: at,
-      status: outcome.status === 'error' ? 'error' : 'connected',
-      error: outcome.status === 'error' ? outcome.error ?? 'unknown error' : null,
-      [field]: outcome.status,
-      ...(field === 'last_sync_status' ? { last_sync_error: outcome.error } : { last_access_control_sync_error: outcome.error }),
-      ...(terminal ? { last_indexed_document_count: this.progress.indexed, last_deleted_document_count: this.progress.deleted } : {}),
-    };
-    // The connector first: once the job reads as finished, its connector already
-    // shows the outcome (and the lock is free) for whoever looks next.
-    const jobExists = (await store.getJob(this.job.id)) !== null;
-    if (!jobExists) {
-      // The job document was deleted under us: the connector still gets the outcome (D.6).
-      connectorFields.status = 'error';
-      connectorFields.error = "Couldn't find the job";
-      connectorFields[field] = 'error';
-    }
-    if (await store.getConnector(connectorId)) {
-      await retry(() => store.updateConnector(connectorId, connectorFields), this.log, 'connector document');
-    }
-    if (jobExists) {
-      try {
-        await retry(() => store.updateJob(this.job.id, jobFields), this.log, 'job document');
-      } catch (err) {
-        if (statusOf(err) !== 404) throw err;
+    // Guarded by the version just read: a concurrent cancel is re-read, not overwritten.
+    for (let attempt = 0; job && attempt < 5; attempt++) {
+      const current: JobRecord = job;
+      if (await retry(() => store.updateJob(this.job.id, jobFields, current), this.log, 'job document').catch(missingIsNull)) break;
+      job = await retry(() => store.getJob(this.job.id), this.log, 'job document (read)');
+      if (job && isFinal(job.doc.status)) break;
+      if (job && outcome.status === 'suspended' && (job.doc.status === 'canceling' || job.doc.cancelation_requested_at)) {
+        Object.assign(jobFields, { status: 'canceled', completed_at: at, canceled_at: at });
       }
     }
     this.log.info(
-      { job: { id: this.job.id, status: outcome.status }, stats: jobFields },
-      `sync job ${outcome.status}: ${this.progress.indexed} indexed, ${this.progress.deleted} deleted${outcome.error ? ` — ${outcome.error}` : ''}`,
+      { job: { id: this.job.id, status: jobFields.status }, stats: jobFields },
+      `sync job ${String(jobFields.status)}: ${this.progress.indexed} indexed, ${this.progress.deleted} deleted${outcome.error ? ` — ${outcome.error}` : ''}`,
     );
   }
+
+  /**
+   * The job was ended by someone else. Cleanup releases the lock itself, but an
+   * operator's `_error` does not: mirror the job's outcome onto the connector
+   * unless another job of it is running by now.
+   */
+  private async releaseLockAfter(job: JobRecord): Promise<void> {
+    const { store } = this.opts;
+    const field = lockField(this.job.doc.job_type);
+    const errorField = field === 'last_sync_status' ? 'last_sync_error' : 'last_access_control_sync_error';
+    const connector = await retry(() => store.getConnector(this.job.doc.connector.id), this.log, 'connector document (read)');
+    if (!connector || connector.doc[field] !== 'in_progress') return;
+    const others = await store.listJobsByStatus(['in_progress', 'canceling'], { connectorIds: [connector.id] });
+    if (others.some((j) => j.id !== this.job.id && lockField(j.doc.job_type) === field)) return;
+    await store.updateConnector(
+      connector.id,
+      { [field]: job.doc.status, [errorField]: job.doc.error, ...(job.doc.status === 'error' ? { status: 'error', error: job.doc.error } : {}), last_synced: new Date().toISOString() },
+      connector,
+    );
+  }
+}
+
+type Outcome = { status: JobStatus; error: string | null; totalDocuments?: number; metadata?: Record<string, unknown> };
+
+const isFinal = (status: JobStatus) => status === 'completed' || status === 'error' || status === 'canceled';
+
+/** A job deleted between the read and the write: nothing left to write. */
+function missingIsNull(err: unknown): boolean {
+  if (statusOf(err) === 404) return true;
+  throw err;
 }
 
 /** Retries transient failures; a missing document (404) is final. */

@@ -74,6 +74,11 @@ export class ConnectorRuntime {
   async stop(): Promise<void> {
     if (this.stopping.signal.aborted) return;
     this.stopping.abort();
+    // Let a job pick-up in progress finish its claim first, so that every job it
+    // started is among those suspended below (none is left in_progress).
+    const [, jobs] = this.loops;
+    for (const runner of this.running.values()) runner.suspend();
+    await jobs?.catch(() => undefined);
     for (const runner of this.running.values()) runner.suspend();
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
     await Promise.allSettled(this.loops);

@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { BasicRule, Pipeline } from '../protocol/types.js';
 import type { DataSource, SyncNotice } from '../sources/types.js';
 import { compileRules } from './rules.js';
-import { staleDocumentIds, takeCheckpoints } from './stale-docs.js';
+import { staleDocuments, takeCheckpoints } from './stale-docs.js';
 
 export interface SyncProgress {
   indexed: number;
@@ -16,6 +16,8 @@ export interface SyncProgress {
   /** Documents the sync rules excluded. */
   excluded: number;
   failed: number;
+  /** Documents the ingest pipeline dropped. */
+  dropped: number;
   /** Documents read from the source. */
   read: number;
 }
@@ -56,6 +58,24 @@ export function finalId(id: string): string {
   return Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES ? createHash('md5').update(id, 'utf8').digest('hex') : id;
 }
 
+const warned = new Set<string>();
+
+/** Pipeline warnings once per process and index, not on every sync. */
+function warnOnce(log: Logger, key: string, fields: object, message: string): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  log.warn(fields, message);
+}
+
+/**
+ * Elasticsearch quotes the offending value in mapping errors; row data does not
+ * belong on the job document or in the log, and a 1 MB value would bloat both.
+ */
+export function withoutValuePreview(reason: string): string {
+  const cut = reason.replace(/\.?\s*Preview of field's value: [\s\S]*$/, '');
+  return cut.length > 500 ? `${cut.slice(0, 500)}…` : cut;
+}
+
 /**
  * A full sync: index every document the source yields and the rules admit,
  * then delete what this sync did not write. Nothing is deleted unless the read
@@ -69,14 +89,18 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
   const failedIds = new Set<string>();
   const maxItemErrors = opts.maxItemErrors ?? 1000;
   const maxItemErrorRate = opts.maxItemErrorRate ?? 0.15;
-  const progress: SyncProgress = { indexed: 0, deleted: 0, indexedBytes: 0, excluded: 0, failed: 0, read: 0 };
+  const progress: SyncProgress = { indexed: 0, deleted: 0, indexedBytes: 0, excluded: 0, failed: 0, dropped: 0, read: 0 };
 
   await ensureContentIndex(client, index, () => source.contentMappings({ advancedRules: opts.advancedRules }), log);
 
   let pipeline: string | undefined;
   if (opts.pipeline?.name) {
-    if (await pipelineExists(client, opts.pipeline.name)) pipeline = opts.pipeline.name;
-    else log.warn({ pipeline: opts.pipeline.name }, `ingest pipeline ${opts.pipeline.name} does not exist: indexing without it`);
+    const exists = await pipelineExists(client, opts.pipeline.name);
+    if (exists === false) warnOnce(log, `${index}\0${opts.pipeline.name}`, { pipeline: opts.pipeline.name }, `ingest pipeline ${opts.pipeline.name} does not exist: indexing ${index} without it`);
+    else {
+      if (exists === 'unknown') warnOnce(log, `${index}\0${opts.pipeline.name}`, { pipeline: opts.pipeline.name }, `cannot check ingest pipeline ${opts.pipeline.name} (no read_pipeline privilege): using it as configured`);
+      pipeline = opts.pipeline.name;
+    }
   }
 
   const checkpoints = await takeCheckpoints(client, index);
@@ -85,7 +109,8 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
     ...(pipeline ? { pipeline } : {}),
     ...opts.bulk,
     signal,
-    onItemError(failure) {
+    onItemError(raw) {
+      const failure = { ...raw, reason: withoutValuePreview(raw.reason) };
       failedIds.add(failure.id);
       if (itemErrors.length < MAX_REPORTED_ITEM_ERRORS) itemErrors.push(failure);
       log.warn({ doc: { id: failure.id }, status: failure.status, error: { type: failure.type } }, `document ${failure.op} failed: ${failure.reason}`);
@@ -106,6 +131,7 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
       deleted: sink.stats.deleted,
       indexedBytes: sink.stats.indexedBytes,
       failed: sink.stats.failed,
+      dropped: sink.stats.dropped,
     });
     opts.onProgress?.(progress);
   };
@@ -142,10 +168,11 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
     report();
 
     // The read and the writes are complete: now, and only now, remove stale documents.
-    await client.indices.refresh({ index });
-    for await (const id of staleDocumentIds(client, checkpoints, 1000, signal)) {
-      if (failedIds.has(id)) continue; // its old version is all we have: keep it
-      await sink.delete(id);
+    const refreshed = await client.indices.refresh({ index });
+    if (refreshed._shards?.failed) throw new SyncError(`refreshing ${index} failed on ${refreshed._shards.failed} shard(s); stale documents were not deleted`);
+    for await (const stale of staleDocuments(client, checkpoints, 1000, signal)) {
+      if (failedIds.has(stale.id)) continue; // its old version is all we have: keep it
+      await sink.deleteVersion(stale);
     }
     await sink.flush();
     report();

@@ -4,6 +4,15 @@ import type { estypes } from '@elastic/elasticsearch';
 /** Per concrete index and shard: the highest sequence number written so far. */
 export type Checkpoints = Map<string, Map<number, number>>;
 
+/** A document version older than the checkpoints, addressed exactly. */
+export interface StaleDocument {
+  /** The concrete index holding it: an alias may span several. */
+  index: string;
+  id: string;
+  seqNo: number;
+  primaryTerm: number;
+}
+
 /**
  * Sequence numbers of every shard before a full sync starts. Every document the
  * sync writes gets a higher one, so afterwards a document still at or below its
@@ -25,13 +34,18 @@ export async function takeCheckpoints(client: Client, index: string): Promise<Ch
   return out;
 }
 
-/** Ids of documents not rewritten since the checkpoints, page by page. */
-export async function* staleDocumentIds(
+/**
+ * Documents not rewritten since the checkpoints, page by page. Each comes with
+ * its concrete index and version so that the delete can be conditional: a
+ * document rewritten after this search (or living in another index behind the
+ * same alias as a fresh copy) is never removed.
+ */
+export async function* staleDocuments(
   client: Client,
   checkpoints: Checkpoints,
   pageSize = 1000,
   signal?: AbortSignal,
-): AsyncGenerator<string> {
+): AsyncGenerator<StaleDocument> {
   for (const [index, shards] of checkpoints) {
     for (const [shard, maxSeqNo] of shards) {
       if (maxSeqNo < 0) continue;
@@ -45,13 +59,18 @@ export async function* staleDocumentIds(
           // Sequence numbers are unique within a shard, so they page stably even as
           // the deletes we issue add new (higher) ones.
           sort: [{ _seq_no: 'asc' }],
+          seq_no_primary_term: true,
           _source: false,
           size: pageSize,
           track_total_hits: false,
           ...(after ? { search_after: after } : {}),
         });
+        if (res._shards.failed) throw new Error(`searching for stale documents in ${index} failed on ${res._shards.failed} shard(s)`);
         const hits = res.hits.hits;
-        for (const hit of hits) if (hit._id) yield hit._id;
+        for (const hit of hits) {
+          if (hit._id === undefined || hit._seq_no === undefined || hit._primary_term === undefined) continue;
+          yield { index: hit._index, id: hit._id, seqNo: hit._seq_no, primaryTerm: hit._primary_term };
+        }
         if (hits.length < pageSize) break;
         after = hits[hits.length - 1]?.sort;
         if (!after) break;

@@ -18,7 +18,7 @@ export function recordingClient(respond: (r: Recorded) => { status?: number; bod
   // The base class overloads request() for streams; these tests only need buffered bodies.
   Recorder.prototype.request = async function (params: ConnectionRequestParams): Promise<ConnectionRequestResponse> {
     const raw = params.body == null ? undefined : String(params.body);
-    const call = { method: params.method, path: `${params.path}${params.querystring ? `?${params.querystring}` : ''}`, body: raw ? JSON.parse(raw) : undefined, headers: params.headers ?? {} };
+    const call = { method: params.method, path: `${params.path}${params.querystring ? `?${params.querystring}` : ''}`, body: raw ? parseBody(raw) : undefined, headers: params.headers ?? {} };
     calls.push(call);
     const res = respond(call);
     return {
@@ -31,3 +31,10 @@ export function recordingClient(respond: (r: Recorded) => { status?: number; bod
   return { client, calls };
 }
 
+
+/** JSON bodies parsed; NDJSON (bulk) as the list of its lines, parsed. */
+function parseBody(raw: string): unknown {
+  // NDJSON ends every line, the last one included, with a newline; JSON bodies do not.
+  if (raw.endsWith('\n')) return raw.split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
+  return JSON.parse(raw);
+}

@@ -117,7 +117,7 @@ describe('cancellation, crashes and shutdown', () => {
     const jobId = await store(client).createJob(id, 'full', 'on_demand');
     await jobInProgress(client, jobId);
     first.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    expect(await first.exited, first.lines.slice(-12).join('\n')).toBe(0);
     const suspended = (await store(client).getJob(jobId))!.doc;
     expect(suspended.status).toBe('suspended');
     expect(suspended.completed_at).toBeNull();
@@ -132,5 +132,54 @@ describe('cancellation, crashes and shutdown', () => {
     expect(job.status).toBe('completed');
     expect(job.indexed_document_count).toBe(3000);
     await second.waitForLog(new RegExp(`claimed full sync job ${jobId}`));
+  });
+
+  it('a cancel requested as the service stops ends canceled, never suspended (which would resume it)', async () => {
+    const id = await slowConnector('stopcancel');
+    const proc = startService({ CONNECTOR_IDS: id });
+    procs.push(proc);
+    const jobId = await store(client).createJob(id, 'full', 'on_demand');
+    const running = await jobInProgress(client, jobId);
+    await store(client).updateJob(jobId, { status: 'canceling', cancelation_requested_at: new Date().toISOString() }, running);
+    proc.kill('SIGTERM');
+    expect(await proc.exited, proc.lines.slice(-12).join('\n')).toBe(0);
+    const job = (await store(client).getJob(jobId))!.doc;
+    expect(job.status).toBe('canceled');
+    expect(job.canceled_at).toBeTruthy();
+    expect((await store(client).getConnector(id))!.doc.last_sync_status).toBe('canceled');
+  });
+
+  it('a job ended by someone else while it runs keeps their outcome, and the connector is unlocked', async () => {
+    const id = await slowConnector('operator');
+    procs.push(startService({ CONNECTOR_IDS: id }));
+    const jobId = await store(client).createJob(id, 'full', 'on_demand');
+    const running = await jobInProgress(client, jobId);
+    // What `_error` does: status and error, nothing else.
+    await store(client).updateJob(jobId, { status: 'error', error: 'stopped by an operator' }, running);
+    const connector = await waitFor('connector unlocked', async () => {
+      const c = await store(client).getConnector(id);
+      return c && c.doc.last_sync_status !== 'in_progress' ? c.doc : undefined;
+    });
+    expect(connector.last_sync_status).toBe('error');
+    expect(connector.last_sync_error).toBe('stopped by an operator');
+    await procs[0]!.waitForLog(/sync job was already error: keeping that outcome/);
+    const job = (await store(client).getJob(jobId))!.doc;
+    expect(job.status).toBe('error');
+    expect(job.error).toBe('stopped by an operator');
+  });
+
+  it('a cancel that lands just before the claim (the claim sets in_progress again) still cancels the job', async () => {
+    const id = await slowConnector('claimrace');
+    const jobId = await store(client).createJob(id, 'full', 'on_demand');
+    // What `_claim` leaves behind when `_cancel` came first: a cancel timestamp on a job it will run.
+    const pending = (await store(client).getJob(jobId))!;
+    await store(client).updateJob(jobId, { cancelation_requested_at: new Date().toISOString() }, pending);
+    procs.push(startService({ CONNECTOR_IDS: id }));
+    const job = await waitFor('job ended', async () => {
+      const j = await store(client).getJob(jobId);
+      return j && terminal.includes(j.doc.status) ? j.doc : undefined;
+    });
+    expect(job.status).toBe('canceled');
+    expect(job.indexed_document_count).toBeLessThan(3000);
   });
 });

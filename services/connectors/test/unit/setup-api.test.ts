@@ -1,126 +1,425 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { BaseConnection, type ConnectionRequestParams, type ConnectionRequestResponse } from '@elastic/transport';
+import { Client } from '@elastic/elasticsearch';
 import { describe, expect, it } from 'vitest';
-import { runSetup, setupSettingsSchema } from '../../src/cli/setup.js';
+import { runSetup, setupSettingsSchema, type SetupSettings } from '../../src/cli/setup.js';
 import { createLogger } from '../../src/log/logger.js';
-import { newConnectorDoc } from '../../src/protocol/documents.js';
+import { newConnectorDoc, newJobDoc } from '../../src/protocol/documents.js';
 import type { ConnectorDoc } from '../../src/protocol/types.js';
 import { postgresqlSource } from '../../src/sources/postgresql/index.js';
-import { recordingClient, type Recorded } from '../helpers/recording-client.js';
 
-const ID = 'postgres-demo';
+/**
+ * `connectors setup` against a cluster that has the Connector API and security.
+ * No such cluster runs in the test environment, so a real @elastic/elasticsearch
+ * Client is given a connection that records every HTTP request and answers the
+ * way Elasticsearch 9.x would; the assertions are on the wire requests.
+ */
 
-/** A cluster with the Connector API and security, answering as Elasticsearch would. */
-function apiCluster(options: { exists?: boolean; connector?: Partial<ConnectorDoc> } = {}) {
-  const doc = { ...newConnectorDoc({ name: 'PostgreSQL demo', index_name: ID, service_type: 'postgresql' }), ...options.connector };
-  return recordingClient((r: Recorded) => {
-    const p = r.path.split('?')[0];
-    if (p === '/_connector' && r.method === 'GET') return { body: { count: 0, results: [] } };
-    if (p === `/_connector/${ID}` && r.method === 'GET') return options.exists ? { body: { ...doc, id: ID } } : { status: 404, body: { error: { type: 'resource_not_found_exception' } } };
-    if (p === `/_connector/${ID}` && r.method === 'PUT') return { body: { result: 'created', id: ID } };
-    if (p === `/.elastic-connectors/_doc/${ID}`) return { body: { _index: '.elastic-connectors-v1', _id: ID, found: true, _seq_no: 3, _primary_term: 1, _source: doc } };
-    if (p === '/_security/api_key' && (r.method === 'PUT' || r.method === 'POST')) return { body: { id: 'key-2', name: 'k', api_key: 'x', encoded: 'ZW5jb2RlZA==' } };
-    if (p === '/_security/api_key' && r.method === 'GET') return { body: { api_keys: [{ id: 'key-1' }, { id: 'key-2' }] } };
-    if (p === '/_security/api_key' && r.method === 'DELETE') return { body: { invalidated_api_keys: ['key-1'], previously_invalidated_api_keys: [], error_count: 0 } };
-    if (p === '/_connector/_sync_job') return { body: { id: 'job-1' } };
-    if (p?.endsWith('/_search')) return { body: { hits: { hits: [] } } };
-    if (r.method === 'HEAD') return { body: {} };
-    return { body: { result: 'updated', acknowledged: true } };
-  });
+interface Call {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: URLSearchParams;
+  /** Path with the query string, exactly as sent. */
+  url: string;
+  body: unknown;
+  rawBody: string;
+  headers: Record<string, unknown>;
 }
 
-function settings(outputFile: string) {
+type Reply = { status?: number; body: unknown };
+
+function recordingClient(respond: (c: Call) => Reply, auth?: { username: string; password: string }) {
+  const calls: Call[] = [];
+  class Recorder extends BaseConnection {}
+  // Only buffered bodies are needed here, so the stream overloads are not implemented.
+  Recorder.prototype.request = async function (this: BaseConnection, params: ConnectionRequestParams): Promise<ConnectionRequestResponse> {
+    const rawBody = params.body == null ? '' : String(params.body);
+    const qs = typeof params.querystring === 'string' ? params.querystring : '';
+    const call: Call = {
+      method: params.method,
+      path: params.path,
+      query: new URLSearchParams(qs),
+      url: qs ? `${params.path}?${qs}` : params.path,
+      body: rawBody ? (JSON.parse(rawBody) as unknown) : undefined,
+      rawBody,
+      headers: { ...this.headers, ...params.headers },
+    };
+    calls.push(call);
+    const reply = respond(call);
+    return {
+      statusCode: reply.status ?? 200,
+      headers: { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' },
+      body: params.method === 'HEAD' ? '' : JSON.stringify(reply.body),
+    };
+  } as unknown as BaseConnection['request'];
+  const client = new Client({ node: 'http://es.test:9200', Connection: Recorder, maxRetries: 0, ...(auth ? { auth } : {}) });
+  return { client, calls };
+}
+
+const ID = 'pg-demo-1';
+const INDEX = 'catalog';
+const ELASTIC_PW = 'el@stic Pw#1';
+const KIBANA_PW = 'kib&na-pw/2';
+const PG_PW = 'reader-pw-3';
+const SCHEDULE = '0 30 2 * * ?';
+
+interface ClusterOptions {
+  /** The connector is already registered, with these fields. */
+  existing?: Partial<ConnectorDoc>;
+  /** A pending full job for the connector is already queued. */
+  queuedJob?: boolean;
+}
+
+/** An x-pack Elasticsearch in miniature: keeps the connector document the API calls write. */
+function apiCluster(options: ClusterOptions = {}) {
+  let connector: ConnectorDoc | null = options.existing
+    ? { ...newConnectorDoc({ name: 'old name', index_name: INDEX, service_type: 'postgresql' }), ...options.existing }
+    : null;
+  let seqNo = 5;
+  const jobs: { _id: string; _source: unknown; _seq_no: number; _primary_term: number; sort: unknown[] }[] = [];
+  if (options.queuedJob && connector) {
+    jobs.push({ _id: 'job-0', _source: newJobDoc(ID, connector, 'full', 'scheduled'), _seq_no: 1, _primary_term: 1, sort: [1, 0] });
+  }
+  const notFound = { status: 404, body: { error: { type: 'resource_missing_exception', reason: `connector [${ID}] not found` }, status: 404 } };
+  const write = (fields: Partial<ConnectorDoc>): Reply => {
+    if (!connector) return notFound;
+    connector = { ...connector, ...fields };
+    seqNo++;
+    return { body: { result: 'updated' } };
+  };
+
+  const recorder = recordingClient((c) => {
+    const b = (c.body ?? {}) as Record<string, unknown>;
+    const route = `${c.method} ${c.path}`;
+    switch (route) {
+      case 'GET /_connector':
+        return { body: { count: 0, results: [] } };
+      case 'HEAD /.elastic-connectors':
+      case 'HEAD /.elastic-connectors-sync-jobs':
+        return { body: '' };
+      case 'PUT /_security/user/kibana_system/_password':
+      case 'POST /_security/user/kibana_system/_password':
+        return { body: {} };
+      case `GET /_connector/${ID}`:
+        return connector ? { body: { ...connector, id: ID } } : notFound;
+      case `PUT /_connector/${ID}`:
+        connector = newConnectorDoc(b as Parameters<typeof newConnectorDoc>[0]);
+        seqNo++;
+        return { body: { result: 'created', id: ID } };
+      case `GET /.elastic-connectors/_doc/${ID}`:
+        return connector
+          ? { body: { _index: '.elastic-connectors-v1', _id: ID, _version: seqNo, _seq_no: seqNo, _primary_term: 1, found: true, _source: connector } }
+          : { status: 404, body: { _index: '.elastic-connectors-v1', _id: ID, found: false } };
+      case `PUT /_connector/${ID}/_configuration`:
+        return write({ configuration: b.configuration as ConnectorDoc['configuration'], status: 'configured' });
+      case `PUT /_connector/${ID}/_scheduling`:
+        return write({ scheduling: { ...connector!.scheduling, ...(b.scheduling as ConnectorDoc['scheduling']) } });
+      case `PUT /_connector/${ID}/_features`:
+        return write({ features: b.features as ConnectorDoc['features'] });
+      case `PUT /_connector/${ID}/_index_name`:
+        return write({ index_name: b.index_name as string });
+      case `PUT /_connector/${ID}/_api_key_id`:
+        return write({ api_key_id: b.api_key_id as string });
+      case 'PUT /_security/api_key':
+      case 'POST /_security/api_key':
+        return { body: { id: 'key-2', name: b.name, api_key: 'x', encoded: 'ZW5jb2RlZA==' } };
+      case 'GET /_security/api_key':
+        return { body: { api_keys: [{ id: 'key-1', name: b.name }, { id: 'key-2', name: b.name }] } };
+      case 'DELETE /_security/api_key':
+        return { body: { invalidated_api_keys: ['key-1'], previously_invalidated_api_keys: [], error_count: 0 } };
+      case 'POST /_connector/_sync_job':
+        return { body: { id: 'job-1' } };
+      case 'GET /.elastic-connectors-sync-jobs/_search':
+      case 'POST /.elastic-connectors-sync-jobs/_search':
+        return { body: { took: 1, timed_out: false, hits: { total: { value: jobs.length, relation: 'eq' }, hits: jobs } } };
+      default:
+        return { body: { result: 'updated', acknowledged: true } };
+    }
+  }, { username: 'elastic', password: ELASTIC_PW });
+  return { ...recorder, connector: () => connector };
+}
+
+function tmpFile(): string {
+  return path.join(mkdtempSync(path.join(tmpdir(), 'setup-api-')), 'out', 'connector.env');
+}
+
+function settings(outputFile: string, extra: Record<string, string> = {}): SetupSettings {
   return setupSettingsSchema.parse({
-    ELASTICSEARCH_URL: 'http://elasticsearch:9200',
-    ELASTIC_PASSWORD: 'elastic-pw-123',
-    KIBANA_PASSWORD: 'kibana-pw-456',
-    CONNECTOR_PG_HOST: 'postgres',
-    CONNECTOR_PG_USERNAME: 'connector_reader',
-    CONNECTOR_PG_PASSWORD: 'reader-pw-789',
-    CONNECTOR_PG_DATABASE: 'demo',
+    ELASTICSEARCH_URL: 'https://elasticsearch:9200',
+    ELASTIC_PASSWORD: ELASTIC_PW,
+    KIBANA_PASSWORD: KIBANA_PW,
+    CONNECTOR_ID: ID,
+    CONNECTOR_NAME: 'Catalog from PostgreSQL',
+    CONNECTOR_INDEX_NAME: INDEX,
+    CONNECTOR_PG_HOST: 'pg.internal',
+    CONNECTOR_PG_PORT: '6543',
+    CONNECTOR_PG_USERNAME: 'reader',
+    CONNECTOR_PG_PASSWORD: PG_PW,
+    CONNECTOR_PG_DATABASE: 'shop',
+    CONNECTOR_PG_SCHEMA: 'sales',
     CONNECTOR_PG_TABLES: 'products,reviews',
-    CONNECTOR_FULL_SCHEDULE: '0 0 3 * * ?',
+    CONNECTOR_FULL_SCHEDULE: SCHEDULE,
     SETUP_OUTPUT_FILE: outputFile,
+    ...extra,
   });
 }
 
-const tmpFile = () => path.join(mkdtempSync(path.join(tmpdir(), 'setup-api-')), 'connector.env');
-const writes = (calls: Recorded[]) => calls.filter((c) => c.method !== 'GET' && c.method !== 'HEAD' && !c.path.includes('/_search'));
+const silent = createLogger('silent');
+const isRead = (c: Call) => c.method === 'GET' || c.method === 'HEAD' || c.path.endsWith('/_search');
+const route = (c: Call) => `${c.method} ${c.path}`;
+const findCall = (calls: Call[], method: string, p: string): Call => {
+  const found = calls.find((c) => c.method === method && c.path === p);
+  if (!found) throw new Error(`no ${method} ${p} among ${calls.map(route).join(', ')}`);
+  return found;
+};
 
-describe('setup on a cluster with the Connector API', () => {
-  it('sends the documented requests, in order', async () => {
+describe('setup with the Connector API: a new connector', () => {
+  it('sends the writes in order: kibana password, connector, configuration, schedule, features, key, key id, first sync', async () => {
     const { client, calls } = apiCluster();
-    const file = tmpFile();
-    const result = await runSetup(client, settings(file), postgresqlSource, createLogger('silent'));
-    expect(result).toMatchObject({ backend: 'api', created: true, apiKeyId: 'key-2', firstSyncJobId: 'job-1' });
-    const w = writes(calls).map((c) => `${c.method} ${c.path.split('?')[0]}`);
-    expect(w).toEqual([
-      'PUT /_security/user/kibana_system/_password',
-      `PUT /_connector/${ID}`,
-      `PUT /_connector/${ID}/_configuration`,
-      `PUT /_connector/${ID}/_scheduling`,
-      `PUT /_connector/${ID}/_features`,
-      'PUT /_security/api_key',
-      'DELETE /_security/api_key',
-      `PUT /_connector/${ID}/_api_key_id`,
-      'POST /_connector/_sync_job',
+    const result = await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
+    expect(result).toMatchObject({ backend: 'api', connectorId: ID, created: true, apiKeyId: 'key-2', firstSyncJobId: 'job-1', dataView: 'skipped' });
+
+    // The detection probe is the very first request.
+    expect(calls[0]).toMatchObject({ method: 'GET', path: '/_connector' });
+    expect(calls[0]?.query.get('size')).toBe('0');
+
+    const writes = calls.filter((c) => !isRead(c));
+    expect(writes.map((c) => c.path)).toEqual([
+      '/_security/user/kibana_system/_password',
+      `/_connector/${ID}`,
+      `/_connector/${ID}/_configuration`,
+      `/_connector/${ID}/_scheduling`,
+      `/_connector/${ID}/_features`,
+      '/_security/api_key',
+      '/_security/api_key',
+      `/_connector/${ID}/_api_key_id`,
+      '/_connector/_sync_job',
     ]);
-    type Json = Record<string, Record<string, Record<string, unknown>>>;
-    const body = (p: string) => calls.find((c) => c.method !== 'GET' && c.path.split('?')[0] === p)?.body as Json;
-    expect(body('/_security/user/kibana_system/_password')).toEqual({ password: 'kibana-pw-456' });
-    expect(body(`/_connector/${ID}`)).toEqual({ index_name: ID, name: 'PostgreSQL demo', service_type: 'postgresql', is_native: false });
-    const configuration = body(`/_connector/${ID}/_configuration`).configuration as Record<string, { value: unknown }>;
-    expect(Object.keys(configuration).sort()).toEqual(Object.keys(postgresqlSource.configurationSchema()).sort());
-    const value = (k: string) => configuration[k]?.value;
-    expect({ host: value('host'), user: value('username'), pw: value('password'), db: value('database'), tables: value('tables') }).toEqual({
-      host: 'postgres',
-      user: 'connector_reader',
-      pw: 'reader-pw-789',
-      db: 'demo',
-      tables: 'products,reviews',
-    });
-    expect(body(`/_connector/${ID}/_scheduling`)).toEqual({ scheduling: { full: { enabled: true, interval: '0 0 3 * * ?' } } });
-    expect(body(`/_connector/${ID}/_features`)).toEqual({ features: postgresqlSource.features() });
-    expect(body(`/_connector/${ID}/_api_key_id`)).toEqual({ api_key_id: 'key-2' });
-    expect(body('/_connector/_sync_job')).toEqual({ id: ID, job_type: 'full', trigger_method: 'on_demand' });
-    expect(calls.find((c) => c.method === 'DELETE')?.body).toEqual({ ids: ['key-1'] });
+    expect(['PUT', 'POST']).toContain(writes[0]?.method);
+    expect(writes.slice(1).map((c) => c.method)).toEqual(['PUT', 'PUT', 'PUT', 'PUT', writes[5]?.method, 'DELETE', 'PUT', 'POST']);
+    expect(['PUT', 'POST']).toContain(writes[5]?.method);
   });
 
-  it('asks for a least-privilege API key', async () => {
+  it('sets the kibana_system password to KIBANA_PASSWORD', async () => {
     const { client, calls } = apiCluster();
-    await runSetup(client, settings(tmpFile()), postgresqlSource, createLogger('silent'));
-    const key = calls.find((c) => c.path.startsWith('/_security/api_key') && c.method === 'PUT')?.body as { role_descriptors: Record<string, { cluster: string[]; indices: { names: string[]; privileges: string[] }[] }> };
-    const roles = Object.values(key.role_descriptors);
-    expect(roles).toHaveLength(1);
-    expect(roles[0]!.cluster.sort()).toEqual(['manage_connector', 'monitor']);
-    expect(roles[0]!.indices.flatMap((i) => i.names).sort()).toEqual(['.elastic-connectors*', `.search-acl-filter-${ID}`, ID].sort());
-    expect(JSON.stringify(roles)).not.toMatch(/superuser|"\*"/);
+    await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
+    const pw = calls.find((c) => c.path === '/_security/user/kibana_system/_password');
+    expect(pw?.body).toEqual({ password: KIBANA_PW });
   });
 
-  it('never resets an existing connector, and queues no sync for one that has synced', async () => {
-    const { client, calls } = apiCluster({ exists: true, connector: { last_synced: '2026-01-01T00:00:00Z' } });
-    const result = await runSetup(client, settings(tmpFile()), postgresqlSource, createLogger('silent'));
+  it('checks for the connector, soft-deleted ones included, before creating it with PUT', async () => {
+    const { client, calls } = apiCluster();
+    await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
+    const get = findCall(calls, 'GET', `/_connector/${ID}`);
+    expect(get.query.get('include_deleted')).toBe('true');
+    const put = findCall(calls, 'PUT', `/_connector/${ID}`);
+    expect(calls.indexOf(get)).toBeLessThan(calls.indexOf(put));
+    expect(put.body).toEqual({ index_name: INDEX, name: 'Catalog from PostgreSQL', service_type: 'postgresql', is_native: false });
+  });
+
+  it('writes the whole configuration schema with the settings as values', async () => {
+    const { client, calls } = apiCluster();
+    await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
+    const { configuration } = findCall(calls, 'PUT', `/_connector/${ID}/_configuration`).body as { configuration: Record<string, Record<string, unknown>> };
+    const schema = postgresqlSource.configurationSchema();
+    expect(Object.keys(configuration).sort()).toEqual(Object.keys(schema).sort());
+    const values = { host: 'pg.internal', port: 6543, username: 'reader', password: PG_PW, database: 'shop', schema: 'sales', tables: 'products,reviews' };
+    for (const [key, value] of Object.entries(values)) expect(configuration[key]?.value, key).toStrictEqual(value);
+    // Every other entry is the schema's own, complete with its metadata.
+    for (const [key, field] of Object.entries(schema)) {
+      expect(configuration[key], key).toEqual(key in values ? { ...field, value: values[key as keyof typeof values] } : field);
+    }
+    expect(configuration.password?.sensitive).toBe(true);
+  });
+
+  it('enables the daily full sync with CONNECTOR_FULL_SCHEDULE and publishes the source features', async () => {
+    const { client, calls } = apiCluster();
+    await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
+    expect(findCall(calls, 'PUT', `/_connector/${ID}/_scheduling`).body).toEqual({ scheduling: { full: { enabled: true, interval: SCHEDULE } } });
+    expect(findCall(calls, 'PUT', `/_connector/${ID}/_features`).body).toEqual({ features: postgresqlSource.features() });
+  });
+
+  it('creates a least-privilege API key, revokes the older one of the same name and records the new id', async () => {
+    const { client, calls, connector } = apiCluster();
+    await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
+    const create = calls.find((c) => c.path === '/_security/api_key' && (c.method === 'PUT' || c.method === 'POST'));
+    const body = create?.body as {
+      name: string;
+      role_descriptors: Record<string, { cluster: string[]; indices: { names: string[]; privileges: string[]; allow_restricted_indices?: boolean }[] } & Record<string, unknown>>;
+    };
+    expect(body.name).toBe(`pg-es-connectors-${ID}`);
+    const roles = Object.values(body.role_descriptors);
+    expect(roles).toHaveLength(1);
+    const role = roles[0]!;
+    expect(Object.keys(role).sort()).toEqual(['cluster', 'indices']);
+    // read_pipeline: the service checks the connector's ingest pipeline exists before using it.
+    expect([...role.cluster].sort()).toEqual(['manage_connector', 'monitor', 'read_pipeline']);
+    expect(role.indices.flatMap((i) => i.names).sort()).toEqual(['.elastic-connectors*', `.search-acl-filter-${INDEX}`, INDEX].sort());
+    for (const entry of role.indices) {
+      expect(entry.privileges).toEqual(['all']);
+      expect(entry.allow_restricted_indices ?? false).toBe(false);
+    }
+    const text = JSON.stringify(body.role_descriptors);
+    expect(text).not.toMatch(/superuser|"\*"|run_as|manage_security|manage_api_key|applications/);
+
+    // Older keys are looked up by the same name, active ones only, after the new key exists.
+    const list = findCall(calls, 'GET', '/_security/api_key');
+    expect(list.query.get('name')).toBe(`pg-es-connectors-${ID}`);
+    expect(list.query.get('active_only')).toBe('true');
+    const invalidate = findCall(calls, 'DELETE', '/_security/api_key');
+    expect(calls.indexOf(create!)).toBeLessThan(calls.indexOf(list));
+    expect(calls.indexOf(list)).toBeLessThan(calls.indexOf(invalidate));
+    expect(invalidate.body).toEqual({ ids: ['key-1'] });
+
+    expect(findCall(calls, 'PUT', `/_connector/${ID}/_api_key_id`).body).toEqual({ api_key_id: 'key-2' });
+    expect(connector()?.api_key_id).toBe('key-2');
+  });
+
+  it('queues the first full sync through POST _connector/_sync_job after checking for queued jobs', async () => {
+    const { client, calls } = apiCluster();
+    await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
+    const search = calls.find((c) => c.path === '/.elastic-connectors-sync-jobs/_search');
+    expect(JSON.stringify(search?.body)).toContain(JSON.stringify({ terms: { 'connector.id': [ID] } }));
+    const post = findCall(calls, 'POST', '/_connector/_sync_job');
+    expect(calls.indexOf(search!)).toBeLessThan(calls.indexOf(post));
+    expect(post.body).toEqual({ id: ID, job_type: 'full', trigger_method: 'on_demand' });
+    expect(calls.filter((c) => c.path.startsWith('/_connector/_sync_job'))).toHaveLength(1);
+  });
+});
+
+describe('setup with the Connector API: an existing connector', () => {
+  it('never PUTs the connector again (that would reset it), but updates its settings', async () => {
+    const { client, calls, connector } = apiCluster({ existing: { name: 'kept', status: 'connected' } });
+    const result = await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
     expect(result.created).toBe(false);
+    expect(calls.some((c) => c.method === 'PUT' && c.path === `/_connector/${ID}`)).toBe(false);
+    expect(calls.some((c) => c.method === 'POST' && c.path === '/_connector')).toBe(false);
+    expect(calls.filter((c) => c.method === 'PUT').map((c) => c.path)).toEqual(
+      expect.arrayContaining([`/_connector/${ID}/_configuration`, `/_connector/${ID}/_scheduling`, `/_connector/${ID}/_features`, `/_connector/${ID}/_api_key_id`]),
+    );
+    expect(connector()?.name).toBe('kept');
+  });
+
+  it('creates no sync job once the connector has synced', async () => {
+    const { client, calls } = apiCluster({ existing: { last_synced: '2026-01-01T03:00:05.000Z', last_sync_status: 'completed' } });
+    const result = await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
     expect(result.firstSyncJobId).toBeUndefined();
-    expect(calls.some((c) => c.method === 'PUT' && c.path.split('?')[0] === `/_connector/${ID}`)).toBe(false);
     expect(calls.some((c) => c.path.startsWith('/_connector/_sync_job'))).toBe(false);
   });
 
-  it('hands the service its connector id and key in an owner-only file', async () => {
-    const { client } = apiCluster();
+  it('creates no second sync job while one is queued', async () => {
+    const { client, calls } = apiCluster({ existing: {}, queuedJob: true });
+    const result = await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
+    expect(result.firstSyncJobId).toBeUndefined();
+    expect(calls.some((c) => c.path.startsWith('/_connector/_sync_job'))).toBe(false);
+  });
+
+  it('moves the connector to a changed CONNECTOR_INDEX_NAME through the _index_name endpoint', async () => {
+    const { client, calls, connector } = apiCluster({ existing: { index_name: 'old-index' } });
+    await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
+    expect(findCall(calls, 'PUT', `/_connector/${ID}/_index_name`).body).toEqual({ index_name: INDEX });
+    expect(connector()?.index_name).toBe(INDEX);
+  });
+
+  it('leaves the index name alone when it has not changed', async () => {
+    const { client, calls } = apiCluster({ existing: {} });
+    await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
+    expect(calls.some((c) => c.path.endsWith('/_index_name'))).toBe(false);
+  });
+
+  it('recreates a soft-deleted connector', async () => {
+    const { client, calls } = apiCluster({ existing: { deleted: true } });
+    const result = await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
+    expect(result.created).toBe(true);
+    expect(calls.filter((c) => c.method === 'PUT' && c.path === `/_connector/${ID}`)).toHaveLength(1);
+  });
+});
+
+describe('setup with the Connector API: options', () => {
+  it('skips the sync when SETUP_FIRST_SYNC=false', async () => {
+    const { client, calls } = apiCluster();
+    const result = await runSetup(client, settings(tmpFile(), { SETUP_FIRST_SYNC: 'false' }), postgresqlSource, silent);
+    expect(result.firstSyncJobId).toBeUndefined();
+    expect(calls.some((c) => c.path.startsWith('/_connector/_sync_job'))).toBe(false);
+  });
+
+  it('without ELASTIC_PASSWORD: no password change, no API key, and no key in the output file', async () => {
     const file = tmpFile();
-    await runSetup(client, settings(file), postgresqlSource, createLogger('silent'));
+    const { client, calls } = apiCluster();
+    const s = settings(file);
+    const result = await runSetup(client, { ...s, ELASTIC_PASSWORD: undefined }, postgresqlSource, silent);
+    expect(result.apiKeyId).toBeUndefined();
+    expect(calls.some((c) => c.path.startsWith('/_security/'))).toBe(false);
+    expect(calls.some((c) => c.path.endsWith('/_api_key_id'))).toBe(false);
     const text = readFileSync(file, 'utf8');
-    expect(text).toMatch(/^CONNECTOR_IDS=postgres-demo$/m);
-    expect(text).toMatch(/^ELASTICSEARCH_API_KEY=ZW5jb2RlZA==$/m);
+    expect(text).toMatch(new RegExp(`^CONNECTOR_IDS=${ID}$`, 'm'));
+    expect(text).not.toContain('ELASTICSEARCH_API_KEY');
+  });
+});
+
+describe('setup with the Connector API: outputs and secrets', () => {
+  it('writes CONNECTOR_IDS and the encoded key to an owner-only file', async () => {
+    const file = tmpFile();
+    const { client } = apiCluster();
+    const result = await runSetup(client, settings(file), postgresqlSource, silent);
+    expect(result.outputFile).toBe(file);
+    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(lines).toEqual([`CONNECTOR_IDS=${ID}`, 'ELASTICSEARCH_API_KEY=ZW5jb2RlZA==']);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // The atomic write leaves no temporary file behind.
+    expect(readdirSync(path.dirname(file))).toEqual(['connector.env']);
+  });
+
+  it('replaces a world-readable output file from an earlier run with an owner-only one', async () => {
+    const file = tmpFile();
+    const { client } = apiCluster();
+    await runSetup(client, settings(file), postgresqlSource, silent);
+    writeFileSync(file, 'ELASTICSEARCH_API_KEY=old\n');
+    chmodSync(file, 0o644);
+    await runSetup(apiCluster().client, settings(file), postgresqlSource, silent);
+    expect(existsSync(file)).toBe(true);
+    expect(readFileSync(file, 'utf8')).not.toContain('=old');
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
-  it('keeps the superuser password out of paths and query strings', async () => {
+  it('never puts a password in a path or query string; the kibana one only in its own request body', async () => {
     const { client, calls } = apiCluster();
-    await runSetup(client, settings(tmpFile()), postgresqlSource, createLogger('silent'));
-    expect(calls.every((c) => !c.path.includes('elastic-pw-123'))).toBe(true);
-    expect(calls.every((c) => !JSON.stringify(c.body ?? '').includes('elastic-pw-123'))).toBe(true);
+    await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
+    expect(calls.length).toBeGreaterThan(10);
+    const forms = (s: string) => [s, encodeURIComponent(s), encodeURIComponent(s).replace(/%20/g, '+')];
+    for (const c of calls) {
+      for (const secret of [ELASTIC_PW, KIBANA_PW, PG_PW]) {
+        for (const form of forms(secret)) expect(c.url, `${route(c)} carries a password`).not.toContain(form);
+      }
+      expect(c.rawBody, `${route(c)} carries the elastic password`).not.toContain(ELASTIC_PW);
+      if (c.path !== '/_security/user/kibana_system/_password') expect(c.rawBody, route(c)).not.toContain(KIBANA_PW);
+    }
+    // The superuser password travels only as Basic credentials in the header.
+    const basic = `Basic ${Buffer.from(`elastic:${ELASTIC_PW}`).toString('base64')}`;
+    expect(calls.every((c) => c.headers.authorization === basic)).toBe(true);
+  });
+});
+
+describe('setup settings validation', () => {
+  it('rejects an invalid index name, naming the key', () => {
+    const parsed = setupSettingsSchema.safeParse({ CONNECTOR_INDEX_NAME: 'Bad Name' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['CONNECTOR_INDEX_NAME']);
+  });
+
+  it('rejects a non-numeric port, naming the key', () => {
+    const parsed = setupSettingsSchema.safeParse({ CONNECTOR_PG_PORT: 'five-four-three-two' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['CONNECTOR_PG_PORT']);
+    expect(setupSettingsSchema.safeParse({ CONNECTOR_PG_PORT: '70000' }).success).toBe(false);
+  });
+
+  it('accepts an environment-like object and coerces its strings', () => {
+    const s = setupSettingsSchema.parse({ CONNECTOR_PG_PORT: '6543', SETUP_FIRST_SYNC: 'false', CONNECTOR_INDEX_NAME: 'my-index.v2' });
+    expect(s).toMatchObject({ CONNECTOR_PG_PORT: 6543, SETUP_FIRST_SYNC: false, CONNECTOR_INDEX_NAME: 'my-index.v2', CONNECTOR_SERVICE_TYPE: 'postgresql' });
+    expect(setupSettingsSchema.safeParse({ SETUP_FIRST_SYNC: 'yes' }).success).toBe(false);
   });
 });

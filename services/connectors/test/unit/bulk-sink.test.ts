@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { BulkSink, type ItemFailure } from '../../src/es/bulk-sink.js';
+import { recordingClient, type Recorded } from '../helpers/recording-client.js';
+
+type Item = Record<string, { status: number; result?: string; error?: { type: string; reason: string } }>;
+
+/** A bulk endpoint that answers each action line with what `answer` says. */
+function bulkCluster(answer: (action: Record<string, Record<string, unknown>>, call: number) => Item | 'reject-429') {
+  let call = 0;
+  const { client, calls } = recordingClient((r: Recorded) => {
+    call++;
+    const lines = r.body as Record<string, unknown>[];
+    const actions = lines.filter((l) => 'index' in l || 'delete' in l) as Record<string, Record<string, unknown>>[];
+    const items = actions.map((a) => answer(a, call));
+    if (items.includes('reject-429')) return { status: 429, body: { error: { type: 'es_rejected_execution_exception', reason: 'queue full' }, status: 429 } };
+    return { body: { errors: false, items } };
+  });
+  return { client, calls };
+}
+
+describe('bulk sink', () => {
+  it('counts documents an ingest pipeline dropped (noop) apart from indexed ones', async () => {
+    const { client } = bulkCluster((a) => {
+      const id = a.index!._id as string;
+      return { index: id === 'drop-me' ? { status: 200, result: 'noop' } : { status: 201, result: 'created' } };
+    });
+    const sink = new BulkSink(client, { index: 'content' });
+    await sink.index('keep', { a: 1 });
+    await sink.index('drop-me', { a: 2 });
+    await sink.flush();
+    expect(sink.stats).toMatchObject({ indexed: 1, dropped: 1, failed: 0 });
+  });
+
+  it('deletes an exact version in its own index; a 409 means rewritten meanwhile, so kept and not an error', async () => {
+    const failures: ItemFailure[] = [];
+    const { client, calls } = bulkCluster((a) => ({ delete: a.delete!._id === 'moved' ? { status: 409, error: { type: 'version_conflict_engine_exception', reason: 'conflict' } } : { status: 200, result: 'deleted' } }));
+    const sink = new BulkSink(client, { index: 'alias', onItemError: (f) => failures.push(f) });
+    await sink.deleteVersion({ index: 'content-old', id: 'gone', seqNo: 7, primaryTerm: 2 });
+    await sink.deleteVersion({ index: 'content-new', id: 'moved', seqNo: 3, primaryTerm: 1 });
+    await sink.flush();
+    expect(sink.stats).toMatchObject({ deleted: 1, kept: 1, failed: 0 });
+    expect(failures).toEqual([]);
+    expect((calls[0]!.body as unknown[])[0]).toEqual({ delete: { _index: 'content-old', _id: 'gone', if_seq_no: 7, if_primary_term: 2 } });
+  });
+
+  it('a conflict on an unconditional delete is still an error', async () => {
+    const failures: ItemFailure[] = [];
+    const { client } = bulkCluster(() => ({ delete: { status: 409, error: { type: 'version_conflict_engine_exception', reason: 'conflict' } } }));
+    const sink = new BulkSink(client, { index: 'content', onItemError: (f) => failures.push(f) });
+    await sink.delete('x');
+    await sink.flush();
+    expect(sink.stats.failed).toBe(1);
+    expect(failures[0]).toMatchObject({ id: 'x', op: 'delete', status: 409 });
+  });
+
+  it('retries a whole request the cluster rejected with 429, then succeeds', async () => {
+    const { client, calls } = bulkCluster((a, call) => (call < 3 ? 'reject-429' : { index: { status: 201, result: 'created' } }));
+    const sink = new BulkSink(client, { index: 'content', retryDelayMs: 1 });
+    await sink.index('a', { a: 1 });
+    await sink.flush();
+    expect(calls.filter((c) => c.path.startsWith('/content/_bulk'))).toHaveLength(3);
+    expect(sink.stats).toMatchObject({ indexed: 1, failed: 0 });
+  });
+
+  it('gives up on 429 after its retries and says so', async () => {
+    const { client } = bulkCluster(() => 'reject-429');
+    const sink = new BulkSink(client, { index: 'content', retryDelayMs: 1, maxItemRetries: 2 });
+    await sink.index('a', { a: 1 });
+    await expect(sink.flush()).rejects.toMatchObject({ statusCode: 429 });
+  });
+
+  it('flushes by bytes, not characters: multi-byte text fills the buffer sooner', async () => {
+    const { client, calls } = bulkCluster(() => ({ index: { status: 201, result: 'created' } }));
+    // 60 characters, 180 bytes in UTF-8: over the 150-byte limit on its own.
+    const sink = new BulkSink(client, { index: 'content', flushBytes: 150, flushCount: 1000 });
+    await sink.index('euro', { text: '€'.repeat(60) });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls).toHaveLength(1);
+    await sink.flush();
+  });
+});
