@@ -4,12 +4,16 @@
  */
 export function sleep(ms: number, signal?: AbortSignal, options: { rejectOnAbort?: boolean } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const abort = () => {
-      clearTimeout(timer);
+    const settleAborted = () => {
       if (options.rejectOnAbort) reject(signal?.reason as Error);
       else resolve();
     };
-    if (signal?.aborted) return abort();
+    // Already aborted: no timer to set (and none to clear).
+    if (signal?.aborted) return settleAborted();
+    const abort = () => {
+      clearTimeout(timer);
+      settleAborted();
+    };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', abort);
       resolve();
