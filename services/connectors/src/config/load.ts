@@ -24,6 +24,8 @@ export interface Config {
     caCert?: string;
     requestTimeoutMs: number;
     maxRetries: number;
+    /** First retry delay; doubles per attempt (tests shorten it). */
+    retryBaseDelayMs?: number;
     maxWaitMs: number;
     allowVersionMismatch: boolean;
   };

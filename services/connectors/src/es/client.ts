@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Client, type ClientOptions } from '@elastic/elasticsearch';
 import type { Config } from '../config/load.js';
+import { retryingTransport } from './retrying-transport.js';
 
 const require = createRequire(import.meta.url);
 /** Version of the @elastic/elasticsearch package actually installed. */
@@ -20,7 +21,9 @@ export function createEsClient(settings: EsSettings, overrides: { apiKey?: strin
   const options: ClientOptions = {
     node: settings.url,
     requestTimeout: settings.requestTimeoutMs,
-    maxRetries: settings.maxRetries,
+    // Retries (with back-off) are the transport's below, not the client's own.
+    maxRetries: 0,
+    Transport: retryingTransport({ retries: settings.maxRetries, baseDelayMs: settings.retryBaseDelayMs ?? 500, maxDelayMs: 10_000 }),
     compression: false,
     name: 'pg-es-connectors',
     headers: {

@@ -67,7 +67,7 @@ export interface VersionCheck {
   error?: string;
 }
 
-/** Majors must match; minor and patch differences only warn. */
+/** Majors must match and the server's minor may not be older (D.9); newer minors and patch differences warn. */
 export function checkVersion(serverVersion: string, clientVersion = CLIENT_VERSION): VersionCheck {
   const [sMaj, sMin, sPatch] = serverVersion.split(/[.-]/).map(Number);
   const [cMaj, cMin, cPatch] = clientVersion.split(/[.-]/).map(Number);
@@ -75,6 +75,13 @@ export function checkVersion(serverVersion: string, clientVersion = CLIENT_VERSI
     return {
       ok: false,
       error: `Elasticsearch ${serverVersion} is not supported by client ${clientVersion}: the major versions must match (set ALLOW_ES_VERSION_MISMATCH=true to try anyway)`,
+    };
+  }
+  if ((sMin ?? 0) < (cMin ?? 0)) {
+    // D.9: a server older than the service may lack what the service relies on.
+    return {
+      ok: false,
+      error: `Elasticsearch ${serverVersion} is older than client ${clientVersion}: upgrade Elasticsearch to ${cMaj}.${cMin} or later (set ALLOW_ES_VERSION_MISMATCH=true to try anyway)`,
     };
   }
   if (sMin !== cMin || sPatch !== cPatch) {

@@ -13,7 +13,9 @@ const shutdown = new AbortController();
 process.on('SIGTERM', () => shutdown.abort());
 process.on('SIGINT', () => shutdown.abort());
 const ms = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
-runService(config, new SourceRegistry([fakeSource, postgresqlSource]), log, shutdown.signal, {
+// A test may register the fake source under a type of its own (worker-mode tests).
+const extra = process.env.TEST_FAKE_TYPE ? [{ ...fakeSource, serviceType: process.env.TEST_FAKE_TYPE }] : [];
+runService(config, new SourceRegistry([fakeSource, postgresqlSource, ...extra]), log, shutdown.signal, {
   ...(ms('TEST_JOB_REPORT_MS') ? { jobReportIntervalMs: ms('TEST_JOB_REPORT_MS') } : {}),
   ...(ms('TEST_JOB_CHECK_MS') ? { jobCheckIntervalMs: ms('TEST_JOB_CHECK_MS') } : {}),
 }).then(

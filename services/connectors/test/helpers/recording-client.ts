@@ -1,5 +1,5 @@
 import { BaseConnection, type ConnectionRequestParams, type ConnectionRequestResponse } from '@elastic/transport';
-import { Client } from '@elastic/elasticsearch';
+import { Client, type ClientOptions } from '@elastic/elasticsearch';
 
 export interface Recorded {
   method: string;
@@ -12,7 +12,10 @@ export interface Recorded {
  * The Connector API cannot run on the x-pack-less test server, so these tests
  * check the exact HTTP requests the official client methods send.
  */
-export function recordingClient(respond: (r: Recorded) => { status?: number; body: unknown } = () => ({ body: { result: 'updated' } })) {
+export function recordingClient(
+  respond: (r: Recorded) => { status?: number; body: unknown } = () => ({ body: { result: 'updated' } }),
+  options: Partial<ClientOptions> = {},
+) {
   const calls: Recorded[] = [];
   class Recorder extends BaseConnection {}
   // The base class overloads request() for streams; these tests only need buffered bodies.
@@ -27,7 +30,7 @@ export function recordingClient(respond: (r: Recorded) => { status?: number; bod
       body: JSON.stringify(res.body),
     };
   } as unknown as BaseConnection['request'];
-  const client = new Client({ node: 'http://api.test:9200', Connection: Recorder, headers: { 'x-elastic-product-origin': 'connectors' } });
+  const client = new Client({ node: 'http://api.test:9200', Connection: Recorder, headers: { 'x-elastic-product-origin': 'connectors' }, ...options });
   return { client, calls };
 }
 

@@ -9,6 +9,11 @@ describe('checkVersion', () => {
     expect(checkVersion('9.5.4', '9.5.1')).toMatchObject({ ok: true, warning: expect.stringContaining('9.5.4') });
     expect(checkVersion('9.6.0', '9.5.1').warning).toBeDefined();
   });
+  it('refuses a server whose minor is older than the client', () => {
+    const r = checkVersion('9.4.3', '9.5.1');
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/older than client 9\.5\.1: upgrade Elasticsearch to 9\.5 or later/);
+  });
   it('refuses another major', () => {
     const r = checkVersion('8.19.2', '9.5.1');
     expect(r.ok).toBe(false);
