@@ -1,6 +1,7 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
+import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import type { Logger } from '../log/logger.js';
 import { errorMessage, registerSecret } from '../log/redact.js';
@@ -43,6 +44,11 @@ export const setupSettingsSchema = z.object({
     .default('true')
     .transform((v) => v === 'true'),
   SETUP_OUTPUT_FILE: z.string().optional(),
+  /** Replace the service's API key even when the one it has is still valid. */
+  SETUP_ROTATE_API_KEY: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 export type SetupSettings = z.output<typeof setupSettingsSchema>;
 
@@ -165,24 +171,36 @@ export async function runSetup(
   }
   log.info(`setup: configuration, features and schedule (${settings.CONNECTOR_FULL_SCHEDULE}) set`);
 
-  // 4. The service's API key: a fresh one each run; older ones are invalidated.
+  // 4. The service's API key. A re-run (every `docker compose up` re-runs setup)
+  // keeps the key the running service already uses while it is still valid for
+  // this connector and index; otherwise a new one replaces every older one.
   let apiKey: string | undefined;
   if (settings.ELASTIC_PASSWORD) {
     const name = `pg-es-connectors-${id}`;
-    const created = await client.security.createApiKey({
-      name,
-      role_descriptors: connectorRoleDescriptor(settings.CONNECTOR_INDEX_NAME) as never,
-      metadata: { application: 'pg-es-connectors', connector_id: id },
-    });
-    apiKey = created.encoded;
-    registerSecret(apiKey);
-    const old = await client.security.getApiKey({ name, active_only: true } as never);
-    const stale = (old.api_keys ?? []).filter((k) => k.id !== created.id).map((k) => k.id);
-    if (stale.length) await client.security.invalidateApiKey({ ids: stale });
-    if (api) await client.connector.updateApiKeyId({ connector_id: id, api_key_id: created.id });
-    else await store.updateConnector(id, { api_key_id: created.id });
-    result.apiKeyId = created.id;
-    log.info(`setup: API key ${created.id} created for the service${stale.length ? `, ${stale.length} older revoked` : ''}`);
+    const kept = settings.SETUP_ROTATE_API_KEY ? undefined : await reusableApiKey(client, settings, name);
+    if (kept) {
+      apiKey = kept.encoded;
+      result.apiKeyId = kept.id;
+      registerSecret(apiKey);
+      log.info(`setup: API key ${kept.id} of the service is still valid: kept (SETUP_ROTATE_API_KEY=true replaces it)`);
+    } else {
+      const created = await client.security.createApiKey({
+        name,
+        role_descriptors: connectorRoleDescriptor(settings.CONNECTOR_INDEX_NAME) as never,
+        metadata: { application: 'pg-es-connectors', connector_id: id, index_name: settings.CONNECTOR_INDEX_NAME },
+      });
+      apiKey = created.encoded;
+      registerSecret(apiKey);
+      const old = await client.security.getApiKey({ name, active_only: true } as never);
+      const stale = (old.api_keys ?? []).filter((k) => k.id !== created.id).map((k) => k.id);
+      if (stale.length) await client.security.invalidateApiKey({ ids: stale });
+      result.apiKeyId = created.id;
+      log.info(`setup: API key ${created.id} created for the service${stale.length ? `, ${stale.length} older revoked (restart the service if it is running)` : ''}`);
+    }
+    if (current.api_key_id !== result.apiKeyId) {
+      if (api) await client.connector.updateApiKeyId({ connector_id: id, api_key_id: result.apiKeyId });
+      else await store.updateConnector(id, { api_key_id: result.apiKeyId });
+    }
   }
 
   // 5. First full sync, unless the connector has synced or has a sync queued.
@@ -211,6 +229,31 @@ export async function runSetup(
     log.info(`setup: service settings written to ${settings.SETUP_OUTPUT_FILE}`);
   }
   return result;
+}
+
+/**
+ * The key an earlier run handed the service (SETUP_OUTPUT_FILE), if Elasticsearch
+ * still accepts it and it was made for this connector and index.
+ */
+async function reusableApiKey(client: Client, settings: SetupSettings, name: string): Promise<{ id: string; encoded: string } | undefined> {
+  if (!settings.SETUP_OUTPUT_FILE || !existsSync(settings.SETUP_OUTPUT_FILE)) return undefined;
+  const encoded = parseDotenv(readFileSync(settings.SETUP_OUTPUT_FILE)).ELASTICSEARCH_API_KEY;
+  if (!encoded) return undefined;
+  const id = Buffer.from(encoded, 'base64').toString('utf8').split(':')[0];
+  if (!id) return undefined;
+  try {
+    const found = (await client.security.getApiKey({ id })).api_keys?.[0];
+    const metadata = (found?.metadata ?? {}) as Record<string, unknown>;
+    if (!found || found.invalidated || found.name !== name || metadata.index_name !== settings.CONNECTOR_INDEX_NAME) return undefined;
+    if (found.expiration && found.expiration <= Date.now()) return undefined;
+    // The secret itself must still authenticate, not just the id exist.
+    await client.security.authenticate({}, { headers: { authorization: `ApiKey ${encoded}` } });
+    return { id, encoded };
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 401 || status === 403 || status === 404) return undefined;
+    throw err;
+  }
 }
 
 /** Atomic write, readable by the owner only: it may hold an API key. */

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BaseConnection, type ConnectionRequestParams, type ConnectionRequestResponse } from '@elastic/transport';
@@ -71,6 +71,10 @@ interface ClusterOptions {
   existing?: Partial<ConnectorDoc>;
   /** A pending full job for the connector is already queued. */
   queuedJob?: boolean;
+  /** API keys Elasticsearch knows, by id (for GET _security/api_key?id=). */
+  keys?: { id: string; name: string; metadata: Record<string, unknown>; invalidated?: boolean }[];
+  /** Whether a presented API key authenticates (GET _security/_authenticate). */
+  keyAuthenticates?: boolean;
 }
 
 /** An x-pack Elasticsearch in miniature: keeps the connector document the API calls write. */
@@ -126,8 +130,18 @@ function apiCluster(options: ClusterOptions = {}) {
       case 'PUT /_security/api_key':
       case 'POST /_security/api_key':
         return { body: { id: 'key-2', name: b.name, api_key: 'x', encoded: 'ZW5jb2RlZA==' } };
-      case 'GET /_security/api_key':
+      case 'GET /_security/api_key': {
+        const byId = c.query.get('id');
+        if (byId) {
+          const key = (options.keys ?? []).find((k) => k.id === byId);
+          return key ? { body: { api_keys: [{ invalidated: false, ...key }] } } : { body: { api_keys: [] } };
+        }
         return { body: { api_keys: [{ id: 'key-1', name: b.name }, { id: 'key-2', name: b.name }] } };
+      }
+      case 'GET /_security/_authenticate':
+        return options.keyAuthenticates === false
+          ? { status: 401, body: { error: { type: 'security_exception', reason: 'unable to authenticate' }, status: 401 } }
+          : { body: { username: 'key-owner', authentication_type: 'api_key' } };
       case 'DELETE /_security/api_key':
         return { body: { invalidated_api_keys: ['key-1'], previously_invalidated_api_keys: [], error_count: 0 } };
       case 'POST /_connector/_sync_job':
@@ -400,6 +414,49 @@ describe('setup with the Connector API: outputs and secrets', () => {
     // The superuser password travels only as Basic credentials in the header.
     const basic = `Basic ${Buffer.from(`elastic:${ELASTIC_PW}`).toString('base64')}`;
     expect(calls.every((c) => c.headers.authorization === basic)).toBe(true);
+  });
+});
+
+describe('setup with the Connector API: the service key on a re-run', () => {
+  const KEPT = 'key-kept';
+  const encoded = Buffer.from(`${KEPT}:secret-part`).toString('base64');
+  const earlierRun = () => {
+    const file = tmpFile();
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `CONNECTOR_IDS=${ID}\nELASTICSEARCH_API_KEY=${encoded}\n`, { mode: 0o600 });
+    return file;
+  };
+  const validKey = { id: KEPT, name: `pg-es-connectors-${ID}`, metadata: { index_name: INDEX } };
+  const created = (calls: Call[]) => calls.filter((c) => c.path === '/_security/api_key' && (c.method === 'PUT' || c.method === 'POST'));
+
+  it('keeps the key the running service has while it is valid for this connector and index', async () => {
+    const file = earlierRun();
+    const { client, calls } = apiCluster({ existing: { api_key_id: KEPT }, keys: [validKey] });
+    const result = await runSetup(client, settings(file), postgresqlSource, silent);
+    expect(result.apiKeyId).toBe(KEPT);
+    expect(created(calls)).toHaveLength(0);
+    expect(calls.some((c) => c.method === 'DELETE' && c.path === '/_security/api_key')).toBe(false);
+    expect(calls.some((c) => c.path.endsWith('/_api_key_id'))).toBe(false);
+    const auth = findCall(calls, 'GET', '/_security/_authenticate');
+    expect(auth.headers.authorization).toBe(`ApiKey ${encoded}`);
+    expect(readFileSync(file, 'utf8')).toContain(`ELASTICSEARCH_API_KEY=${encoded}`);
+  });
+
+  it('replaces it when it was made for another index, no longer authenticates, or rotation is asked for', async () => {
+    const cases: [ClusterOptions, Record<string, string>][] = [
+      [{ keys: [{ ...validKey, metadata: { index_name: 'other-index' } }] }, {}],
+      [{ keys: [validKey], keyAuthenticates: false }, {}],
+      [{ keys: [{ ...validKey, invalidated: true }] }, {}],
+      [{ keys: [validKey] }, { SETUP_ROTATE_API_KEY: 'true' }],
+    ];
+    for (const [options, extra] of cases) {
+      const file = earlierRun();
+      const { client, calls } = apiCluster({ existing: { api_key_id: KEPT }, ...options });
+      const result = await runSetup(client, settings(file, extra), postgresqlSource, silent);
+      expect(result.apiKeyId).toBe('key-2');
+      expect(created(calls)).toHaveLength(1);
+      expect(readFileSync(file, 'utf8')).toContain('ELASTICSEARCH_API_KEY=ZW5jb2RlZA==');
+    }
   });
 });
 
