@@ -24,8 +24,17 @@ export function redactText(text: string): string {
   return out;
 }
 
-/** A message for a document or log from anything thrown. */
+/** The `type: reason` of an Elasticsearch error response, when `err` is one. */
+function elasticsearchReason(err: Error): string | undefined {
+  const body = (err as { body?: unknown }).body as { error?: { type?: string; reason?: string } | string } | undefined;
+  const e = body?.error;
+  if (typeof e === 'string') return e;
+  if (e?.type && e.reason) return `${e.type}: ${e.reason}`;
+  return undefined;
+}
+
+/** A one-line message for a document or log from anything thrown. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return redactText(err.message || err.name);
-  return redactText(String(err));
+  const text = err instanceof Error ? (elasticsearchReason(err) ?? (err.message || err.name)) : String(err);
+  return redactText(text.replace(/\s*\n\s*/g, ' ').trim());
 }

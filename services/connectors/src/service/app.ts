@@ -40,7 +40,7 @@ export async function runService(
         config.http,
         () => ({
           live: true,
-          ready: ready && runtime?.status.lastPollError == null,
+          ready: ready && runtime?.status.lastPollError == null && runtime?.serviceProblem() === null,
           details: runtime ? { ...runtime.status } : { phase: 'starting' },
         }),
         log,

@@ -72,6 +72,8 @@ export async function checkConnector(
   connector: ConnectorRecord,
   sources: SourceRegistry,
   log: Logger,
+  /** A persistent failure of the service itself (it cannot pick up jobs, say): shown on the connector too. */
+  serviceProblem: () => string | null = () => null,
 ): Promise<CheckOutcome> {
   const doc = connector.doc;
   if (doc.status === 'created' || doc.status === 'needs_configuration') return 'skipped';
@@ -88,6 +90,7 @@ export async function checkConnector(
       error = errorMessage(err);
     }
   }
+  error ??= serviceProblem();
   const status = error ? 'error' : 'connected';
   // Only write on change: every replica polls every connector.
   if (doc.status !== status || doc.error !== error) {

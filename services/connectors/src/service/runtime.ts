@@ -28,7 +28,13 @@ export interface RuntimeStatus {
   lastPollError: string | null;
   runningJobs: string[];
   connectors: number;
+  /** Loops that failed this many passes in a row, with the last error. */
+  failingLoops: Record<string, { passes: number; error: string }>;
 }
+
+/** Consecutive failed passes after which a loop's failure counts as persistent. */
+export const PERSISTENT_FAILURES = 3;
+const LOOP_PURPOSE: Record<string, string> = { jobs: 'pick up sync jobs', cleanup: 'clean up stalled sync jobs' };
 
 const CONTENT_JOB_TYPES: JobType[] = ['full', 'incremental'];
 
@@ -55,7 +61,7 @@ export class ConnectorRuntime {
     private readonly log: Logger,
   ) {
     this.cleanup = new Cleanup(store, log, settings.idleJobThresholdMs, () => new Set(this.running.keys()));
-    this.status = { startedAt: this.startedAt.toISOString(), lastPollAt: null, lastPollError: null, runningJobs: [], connectors: 0 };
+    this.status = { startedAt: this.startedAt.toISOString(), lastPollAt: null, lastPollError: null, runningJobs: [], connectors: 0, failingLoops: {} };
   }
 
   start(): void {
@@ -94,13 +100,29 @@ export class ConnectorRuntime {
           this.status.lastPollAt = new Date().toISOString();
           this.status.lastPollError = null;
         }
+        if (this.status.failingLoops[name]) {
+          this.log.info({ loop: name }, `${name} loop recovered`);
+          delete this.status.failingLoops[name];
+        }
       } catch (err) {
         // Transient failures (Elasticsearch restarting, 5xx) must not end the loop.
-        this.log.error({ err, loop: name }, `${name} pass failed: ${errorMessage(err)}`);
-        if (name === 'poll') this.status.lastPollError = errorMessage(err);
+        const message = errorMessage(err);
+        const passes = (this.status.failingLoops[name]?.passes ?? 0) + 1;
+        this.status.failingLoops[name] = { passes, error: message };
+        this.log.error({ err, loop: name, failedPasses: passes }, `${name} pass failed${passes > 1 ? ` (${passes} in a row)` : ''}: ${message}`);
+        if (name === 'poll') this.status.lastPollError = message;
       }
       await sleep(intervalMs, signal);
     }
+  }
+
+  /** What users must see on their connectors when a loop keeps failing. */
+  serviceProblem(): string | null {
+    for (const [name, f] of Object.entries(this.status.failingLoops)) {
+      const purpose = LOOP_PURPOSE[name];
+      if (purpose && f.passes >= PERSISTENT_FAILURES) return `The connector service cannot ${purpose}: ${f.error}`;
+    }
+    return null;
   }
 
   private async refreshServed(): Promise<ConnectorRecord[]> {
@@ -140,7 +162,7 @@ export class ConnectorRuntime {
       this.lastCheckIn.set(connector.id, Date.now());
     }
 
-    const outcome = await checkConnector(this.store, connector, this.sources, this.log);
+    const outcome = await checkConnector(this.store, connector, this.sources, this.log, () => this.serviceProblem());
     if (outcome !== 'connected') return;
 
     // Expressions were validated by the check above.

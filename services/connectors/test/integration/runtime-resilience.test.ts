@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@elastic/elasticsearch';
-import { CONNECTORS_ALIAS } from '../../src/protocol/indices.js';
+import { CONNECTORS_ALIAS, JOBS_INDEX } from '../../src/protocol/indices.js';
 import { createFakeConnector, esClient, startService, stopAll, store, uniqueId, waitFor, type ServiceProcess } from '../helpers/runtime-harness.js';
 import { REPO_ROOT } from '../helpers/services.js';
 
@@ -46,5 +46,45 @@ describe('Elasticsearch restarted under a running service', () => {
     expect(job.status).toBe('completed');
     expect(job.indexed_document_count).toBe(50);
     expect((await store(client).getConnector(id))!.doc.status).toBe('connected');
+  });
+});
+
+describe('a failure that does not go away', () => {
+  let client: Client;
+  const procs: ServiceProcess[] = [];
+  const id = uniqueId('blocked');
+
+  beforeAll(async () => {
+    client = esClient();
+    await createFakeConnector(client, id, { count: 5 });
+    await client.indices.refresh({ index: CONNECTORS_ALIAS });
+  });
+  afterAll(async () => {
+    await client.indices.putSettings({ index: JOBS_INDEX, settings: { 'index.blocks.read': false } }).catch(() => undefined);
+    await stopAll(procs);
+    await client.close();
+  });
+
+  it('shows on the connector and on /ready, and clears once the cause is fixed', async () => {
+    const service = startService({ CONNECTOR_IDS: id });
+    procs.push(service);
+    await waitFor('connected', async () => (await store(client).getConnector(id))?.doc.status === 'connected');
+    const port = Number(/health endpoint on http:\/\/[^:]+:(\d+)/.exec(await service.waitForLog(/health endpoint on/))![1]);
+    const ready = async () => (await fetch(`http://127.0.0.1:${port}/ready`)).status;
+    expect(await ready()).toBe(200);
+
+    // The sync-jobs index refuses reads: the service cannot see its jobs any more.
+    await client.indices.putSettings({ index: JOBS_INDEX, settings: { 'index.blocks.read': true } });
+    const broken = await waitFor('connector error', async () => {
+      const c = await store(client).getConnector(id);
+      return c?.doc.status === 'error' ? c.doc : undefined;
+    });
+    expect(broken.error).toMatch(/^The connector service cannot (pick up|clean up stalled) sync jobs: .*blocked/);
+    expect(await ready()).toBe(503);
+    expect(service.proc.exitCode).toBeNull();
+
+    await client.indices.putSettings({ index: JOBS_INDEX, settings: { 'index.blocks.read': false } });
+    await waitFor('connected again', async () => (await store(client).getConnector(id))?.doc.status === 'connected');
+    await waitFor('ready again', async () => (await ready()) === 200);
   });
 });

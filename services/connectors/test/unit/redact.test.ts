@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { errorMessage, redactText, registerSecret } from '../../src/log/redact.js';
+import { recordingClient } from '../helpers/recording-client.js';
 
 function capture() {
   const lines: string[] = [];
@@ -37,5 +38,27 @@ describe('redaction', () => {
     expect(first['log.level']).toBe('info');
     expect(first['@timestamp']).toBeTypeOf('string');
     expect(first['ecs.version']).toBeTypeOf('string');
+  });
+});
+
+describe('errorMessage of an Elasticsearch error response', () => {
+  it('is one line, "type: reason", whatever the client put in its message', async () => {
+    const { client } = recordingClient(() => ({
+      status: 403,
+      body: {
+        error: {
+          root_cause: [{ type: 'cluster_block_exception', reason: 'index [jobs] blocked by: [FORBIDDEN/7/index read (api)];' }],
+          type: 'cluster_block_exception',
+          reason: 'index [jobs] blocked by: [FORBIDDEN/7/index read (api)];',
+        },
+        status: 403,
+      },
+    }));
+    const err = await client.search({ index: 'jobs' }).catch((e: unknown) => e);
+    expect(errorMessage(err)).toBe('cluster_block_exception: index [jobs] blocked by: [FORBIDDEN/7/index read (api)];');
+  });
+
+  it('folds other multi-line messages onto one line', () => {
+    expect(errorMessage(new Error('first\n\tsecond\n  third'))).toBe('first second third');
   });
 });
