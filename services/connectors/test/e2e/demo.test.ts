@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Client } from '@elastic/elasticsearch';
+import pg from 'pg';
+import { rowCounts } from '@pg-es-connectors/seed/dataset';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONNECTORS_ALIAS } from '../../src/protocol/indices.js';
+import type { ConnectorDoc } from '../../src/protocol/types.js';
+import { REPO_ROOT, serviceSettings } from '../helpers/services.js';
+
+/**
+ * `make demo` itself (scripts/demo.sh), as a user runs it on a machine without
+ * Docker, on a schema, connector and index of its own.
+ */
+describe('make demo', () => {
+  const suffix = randomBytes(3).toString('hex');
+  const schema = `demo_e2e_${suffix}`;
+  const connectorId = `demo-e2e-${suffix}`;
+  const index = `demo-e2e-${suffix}`;
+  const port = 21_000 + Math.floor(Math.random() * 2000);
+  const scale = 0.2;
+  const output: string[] = [];
+  let demo: ChildProcess;
+  let es: Client;
+
+  const until = async <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await fn().catch(() => undefined);
+      if (v !== undefined) return v;
+      if (Date.now() > deadline || demo.exitCode !== null) throw new Error(`${what}: not reached; demo output:\n${output.slice(-40).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+
+  beforeAll(() => {
+    es = new Client({ node: serviceSettings().elasticsearchUrl });
+    demo = spawn('bash', [path.join(REPO_ROOT, 'scripts/demo.sh')], {
+      cwd: REPO_ROOT,
+      // Its own process group, so Ctrl-C can be sent the way a terminal does.
+      detached: true,
+      env: { ...process.env, SEED_SCHEMA: schema, SEED_SCALE: String(scale), CONNECTOR_ID: connectorId, CONNECTOR_INDEX_NAME: index, CONNECTORS_HTTP_PORT: String(port), CONNECTORS_POLL_INTERVAL: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => output.push(...chunk.toString().split('\n').filter(Boolean));
+    demo.stdout?.on('data', keep);
+    demo.stderr?.on('data', keep);
+  });
+
+  afterAll(async () => {
+    if (demo.exitCode === null && demo.signalCode === null && demo.pid) {
+      try {
+        process.kill(-demo.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await es.delete({ index: CONNECTORS_ALIAS, id: connectorId, refresh: true }).catch(() => undefined);
+    await es.indices.delete({ index, ignore_unavailable: true });
+    await es.close();
+    const db = new pg.Client({ connectionString: serviceSettings().databaseUrl });
+    await db.connect();
+    await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await db.end();
+  });
+
+  it('prints where to look, then serves /health', async () => {
+    await until('summary', async () => (output.some((l) => l.includes('the connector service starts now')) ? true : undefined));
+    expect(output.join('\n')).toContain(`${index}/_search?q=espresso`);
+    await until('health', async () => ((await fetch(`http://127.0.0.1:${port}/health`)).ok ? true : undefined));
+  });
+
+  it('syncs every seeded row into the index', async () => {
+    const expected = Object.values(rowCounts(scale)).reduce((a, b) => a + b, 0);
+    const connector = await until('first sync', async () => {
+      const res = await es.get<ConnectorDoc>({ index: CONNECTORS_ALIAS, id: connectorId });
+      const doc = res._source;
+      return doc && ['completed', 'error'].includes(doc.last_sync_status ?? '') ? doc : undefined;
+    });
+    expect(connector.last_sync_error).toBeNull();
+    expect(connector.last_sync_status).toBe('completed');
+    expect(connector.last_indexed_document_count).toBe(expected);
+    await es.indices.refresh({ index });
+    expect((await es.count({ index })).count).toBe(expected);
+  });
+
+  it('Ctrl-C stops it cleanly', async () => {
+    process.kill(-demo.pid!, 'SIGINT');
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => demo.once('exit', (c, s) => resolve([c, s])));
+    // The service finished its shutdown; npm, in front of it, ends by re-raising the SIGINT.
+    expect(output.some((l) => l.includes('"message":"stopped"')), output.slice(-10).join('\n')).toBe(true);
+    expect(code === 0 || signal === 'SIGINT', `exit ${code} ${signal}`).toBe(true);
+  });
+});
