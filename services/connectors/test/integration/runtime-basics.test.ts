@@ -74,6 +74,21 @@ describe('connector service runtime (index backend, live Elasticsearch)', () => 
     expect(Date.now() - Date.parse(doc.last_seen ?? '')).toBeLessThan(30_000);
   });
 
+  it('checks in again every heartbeat interval (5 s here), not on every poll', async () => {
+    const seen = async () => (await store(client).getConnector(ready))?.doc.last_seen ?? null;
+    const first = await waitFor('a check-in', seen);
+    const second = await waitFor('the next check-in', async () => {
+      const s = await seen();
+      return s && s !== first ? s : undefined;
+    }, 20_000);
+    const third = await waitFor('the one after', async () => {
+      const s = await seen();
+      return s && s !== second ? s : undefined;
+    }, 20_000);
+    // Polls come every 0.3 s; check-ins only once the interval has passed.
+    expect(Date.parse(third) - Date.parse(second)).toBeGreaterThanOrEqual(4500);
+  });
+
   it('puts a connector whose source fails its check in error with an actionable message, and back when fixed', async () => {
     const doc = await waitFor('error status', async () => {
       const c = await store(client).getConnector(broken);

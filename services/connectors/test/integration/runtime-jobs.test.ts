@@ -23,6 +23,7 @@ describe('job outcomes', () => {
   const breaks = uniqueId('breaks');
   const conflicts = uniqueId('conflicts');
   const vanishing = uniqueId('vanish');
+  const dropped = uniqueId('dropped');
 
   async function finished(jobId: string) {
     return waitFor(`job ${jobId}`, async () => {
@@ -38,8 +39,9 @@ describe('job outcomes', () => {
     await createFakeConnector(client, breaks, { count: 20 });
     await createFakeConnector(client, conflicts, { count: 150 });
     await createFakeConnector(client, vanishing, { count: 2000, delayMs: 3 });
+    await createFakeConnector(client, dropped, { count: 2000, delayMs: 3 });
     await client.indices.refresh({ index: CONNECTORS_ALIAS });
-    procs.push(startService({ CONNECTOR_IDS: [badCron, breaks, conflicts, vanishing].join(','), CONNECTORS_HEARTBEAT_INTERVAL: '600' }));
+    procs.push(startService({ CONNECTOR_IDS: [badCron, breaks, conflicts, vanishing, dropped].join(','), CONNECTORS_HEARTBEAT_INTERVAL: '600' }));
   });
 
   afterAll(async () => {
@@ -116,6 +118,17 @@ describe('job outcomes', () => {
     expect(connector.last_sync_status).toBe('error');
     expect(connector.last_sync_error).toBe('The sync job document was deleted while the job ran');
     expect(await store(client).getJob(jobId)).toBeNull();
+  });
+
+  it('a job whose connector is deleted (soft) while it runs ends in error, saying so', async () => {
+    const jobId = await store(client).createJob(dropped, 'full', 'on_demand');
+    await waitFor('running', async () => (await store(client).getJob(jobId))?.doc.status === 'in_progress');
+    // What DELETE _connector/{id} does in 9.x: the document stays, marked deleted.
+    await client.update({ index: CONNECTORS_ALIAS, id: dropped, doc: { deleted: true }, refresh: true });
+    const job = await finished(jobId);
+    expect(job.status).toBe('error');
+    expect(job.error).toBe(`Connector ${dropped} was deleted while the job ran`);
+    expect(job.indexed_document_count).toBeLessThan(2000);
   });
 
   it('cleanup ends a running job whose connector no longer exists', async () => {
