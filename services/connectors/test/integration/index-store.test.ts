@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@elastic/elasticsearch';
 import { defaultRule } from '../../src/protocol/documents.js';
+import { CONNECTORS_ALIAS, CONNECTORS_INDEX, CONNECTORS_MAPPINGS, JOBS_ALIAS, JOBS_INDEX, JOBS_MAPPINGS } from '../../src/protocol/indices.js';
 import type { FilteringRules } from '../../src/protocol/types.js';
 import { createFakeConnector, esClient, store, uniqueId } from '../helpers/runtime-harness.js';
 
@@ -47,5 +48,31 @@ describe('index backend: sync-rule drafts', () => {
     await store(client).activateFiltering(id);
     const entry = (await store(client).getConnector(id))!.doc.filtering[0]!;
     expect(entry.active.rules.map((r) => r.value)).toEqual(['a', '.*']);
+  });
+});
+
+describe('index backend: the connector indices it creates', () => {
+  let client: Client;
+  beforeAll(async () => {
+    client = esClient();
+    await store(client).ensureIndices();
+  });
+  afterAll(async () => {
+    await client.close();
+  });
+
+  it('are the concrete -v1 indices, hidden, behind their aliases, with the template mappings', async () => {
+    for (const [alias, index, mappings] of [
+      [CONNECTORS_ALIAS, CONNECTORS_INDEX, CONNECTORS_MAPPINGS],
+      [JOBS_ALIAS, JOBS_INDEX, JOBS_MAPPINGS],
+    ] as const) {
+      const got = await client.indices.get({ index: alias, expand_wildcards: 'all' });
+      expect(Object.keys(got)).toEqual([index]);
+      const concrete = got[index]!;
+      expect(Object.keys(concrete.aliases ?? {})).toEqual([alias]);
+      expect(String(concrete.settings?.index?.hidden)).toBe('true');
+      // Elasticsearch echoes `dynamic` as a string.
+      expect({ ...concrete.mappings, dynamic: String(concrete.mappings?.dynamic) }).toMatchObject({ ...mappings, dynamic: String(mappings.dynamic) });
+    }
   });
 });
