@@ -138,7 +138,9 @@ async function startNative(): Promise<QuickstartStack> {
 /** The compose stack under a unique project name, always torn down. */
 async function startCompose(): Promise<QuickstartStack> {
   const project = `pgesc-e2e-${randomBytes(3).toString('hex')}`;
-  const ports = { ES_PORT: '19200', KIBANA_PORT: '15601', POSTGRES_PORT: '15432', CONNECTORS_HTTP_PORT: '18080' };
+  // Host ports of their own, so two runs on one machine do not collide.
+  const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+  const ports = { ES_PORT: String(base), KIBANA_PORT: String(base + 1), POSTGRES_PORT: String(base + 2), CONNECTORS_HTTP_PORT: String(base + 3) };
   const env = { ...process.env, ...ports, SEED_SCALE: '0.5', COMPOSE_PROJECT_NAME: project };
   const compose = (...args: string[]) => run('docker', ['compose', '-p', project, ...args], { cwd: REPO_ROOT, env, maxBuffer: 64 * 1024 * 1024 });
   const docker = new Docker();
@@ -171,6 +173,16 @@ async function startCompose(): Promise<QuickstartStack> {
   };
   try {
     await compose('up', '-d', '--build', '--wait', '--wait-timeout', '900');
+    // What `--wait` promised, checked container by container through the engine.
+    const containers = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } });
+    const unwell: string[] = [];
+    for (const info of containers) {
+      const state = (await docker.getContainer(info.Id).inspect()).State;
+      const oneShotDone = state.Status === 'exited' && state.ExitCode === 0;
+      const running = state.Status === 'running' && (!state.Health || state.Health.Status === 'healthy');
+      if (!oneShotDone && !running) unwell.push(`${info.Names.join(',')}: ${state.Status} ${state.Health?.Status ?? ''} exit ${state.ExitCode}`);
+    }
+    if (unwell.length) throw new Error(`containers not healthy after up --wait: ${unwell.join('; ')}`);
   } catch (err) {
     const logs = await stack.logs().catch(() => '');
     await stack.stop();

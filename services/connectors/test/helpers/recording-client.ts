@@ -30,7 +30,7 @@ export function recordingClient(
       body: JSON.stringify(res.body),
     };
   } as unknown as BaseConnection['request'];
-  const client = new Client({ node: 'http://api.test:9200', Connection: Recorder, headers: { 'x-elastic-product-origin': 'connectors' }, ...options });
+  const client = new Client({ node: 'http://api.test:9200', Connection: Recorder, ...options });
   return { client, calls };
 }
 

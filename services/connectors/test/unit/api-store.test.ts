@@ -11,7 +11,6 @@ describe('api backend: documented Connector API calls', () => {
     const { client, calls } = recordingClient();
     await new ApiProtocolStore(client).checkIn('c1');
     expect(calls).toEqual([expect.objectContaining({ method: 'PUT', path: '/_connector/c1/_check_in', body: undefined })]);
-    expect(calls[0]?.headers['x-elastic-product-origin']).toBe('connectors');
   });
 
   it('creates a sync job with POST _connector/_sync_job', async () => {
