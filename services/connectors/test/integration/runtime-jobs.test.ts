@@ -122,7 +122,11 @@ describe('job outcomes', () => {
 
   it('a job whose connector is deleted (soft) while it runs ends in error, saying so', async () => {
     const jobId = await store(client).createJob(dropped, 'full', 'on_demand');
-    await waitFor('running', async () => (await store(client).getJob(jobId))?.doc.status === 'in_progress');
+    // Under way (documents reported), not merely claimed.
+    await waitFor('running', async () => {
+      const j = await store(client).getJob(jobId);
+      return j?.doc.status === 'in_progress' && j.doc.indexed_document_count > 0;
+    });
     // What DELETE _connector/{id} does in 9.x: the document stays, marked deleted.
     await client.update({ index: CONNECTORS_ALIAS, id: dropped, doc: { deleted: true }, refresh: true });
     const job = await finished(jobId);
