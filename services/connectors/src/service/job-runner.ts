@@ -304,6 +304,10 @@ export class JobRunner {
         Object.assign(jobFields, { status: 'canceled', completed_at: at, canceled_at: at });
       }
     }
+    if (connector && jobFields.status !== outcome.status) {
+      // The cancel arrived after the connector was written: it follows the job.
+      await retry(() => store.updateConnector(connectorId, { [field]: jobFields.status }), this.log, 'connector document');
+    }
     this.log.info(
       { job: { id: this.job.id, status: jobFields.status }, stats: jobFields },
       `sync job ${String(jobFields.status)}: ${this.progress.indexed} indexed, ${this.progress.deleted} deleted${outcome.error ? ` — ${outcome.error}` : ''}`,
