@@ -1,5 +1,4 @@
 import type { Client } from '@elastic/elasticsearch';
-import { errors } from '@elastic/elasticsearch';
 import { sleep } from '../util/sleep.js';
 
 export interface BulkSinkOptions {
@@ -157,24 +156,17 @@ export class BulkSink {
     this.inFlight.add(p);
   }
 
-  /** One bulk request; a whole-request 429 (the cluster is pushing back) is retried with back-off. */
+  /** One bulk request. A whole-request 429 is retried with back-off by the client's transport. */
   private async post(ops: Op[]): Promise<BulkResponse> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.client.transport.request<BulkResponse>(
-          {
-            method: 'POST',
-            path: `/${encodeURIComponent(this.options.index)}/_bulk`,
-            querystring: this.options.pipeline ? { pipeline: this.options.pipeline } : {},
-            bulkBody: ops.map((o) => o.lines).join(''),
-          },
-          { signal: this.options.signal },
-        );
-      } catch (err) {
-        if (!(err instanceof errors.ResponseError && err.statusCode === 429) || attempt >= this.maxItemRetries) throw err;
-        await sleep(this.retryDelayMs * 2 ** attempt, this.options.signal, { rejectOnAbort: true });
-      }
-    }
+    return this.client.transport.request<BulkResponse>(
+      {
+        method: 'POST',
+        path: `/${encodeURIComponent(this.options.index)}/_bulk`,
+        querystring: this.options.pipeline ? { pipeline: this.options.pipeline } : {},
+        bulkBody: ops.map((o) => o.lines).join(''),
+      },
+      { signal: this.options.signal },
+    );
   }
 
   private async request(ops: Op[]): Promise<void> {

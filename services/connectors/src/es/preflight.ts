@@ -19,12 +19,13 @@ export class PreflightError extends Error {
  */
 export async function clusterInfo(client: Client): Promise<ClusterInfo> {
   try {
-    const info = await client.info();
+    // One attempt each: the caller's wait loop does the retrying.
+    const info = await client.info({}, { maxRetries: 0 });
     return { version: info.version.number, buildFlavor: info.version.build_flavor };
   } catch (err) {
     if (!(err instanceof errors.ResponseError) || ![404, 405].includes(err.statusCode ?? 0)) throw err;
   }
-  const nodes = await client.nodes.info({ node_id: '_local', metric: '_none', filter_path: 'nodes.*.version' });
+  const nodes = await client.nodes.info({ node_id: '_local', metric: '_none', filter_path: 'nodes.*.version' }, { maxRetries: 0 });
   const version = Object.values(nodes.nodes ?? {})[0]?.version;
   if (!version) throw new PreflightError('Elasticsearch did not report its version');
   return { version };
@@ -96,7 +97,8 @@ export async function preflight(
   opts: { maxWaitMs: number; allowVersionMismatch: boolean; signal?: AbortSignal },
 ): Promise<ClusterInfo> {
   const info = await waitForElasticsearch(client, log, opts.maxWaitMs, opts.signal);
-  const check = checkVersion(info.version);
+  // Serverless has no versions to compare (D.9).
+  const check = info.buildFlavor === 'serverless' ? { ok: true } : checkVersion(info.version);
   if (!check.ok) {
     if (!opts.allowVersionMismatch) throw new PreflightError(check.error);
     log.warn(check.error);

@@ -13,6 +13,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
 const REJECTED = new Set([429, 503]);
 /** A proxy or node gave up mid-way: the request may have run, so only reads are repeated. */
 const GATEWAY = new Set([502, 504]);
+const NOT_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/;
 
 /** Whether `err` is worth another attempt of a request with this method and path. */
 export function isRetryable(err: unknown, method: string, path: string): boolean {
@@ -21,8 +22,13 @@ export function isRetryable(err: unknown, method: string, path: string): boolean
     const status = err.statusCode ?? 0;
     return REJECTED.has(status) || (GATEWAY.has(status) && safe);
   }
-  // Nothing reached Elasticsearch, or it is restarting.
-  if (err instanceof errors.ConnectionError || err instanceof errors.NoLivingConnectionsError) return true;
+  if (err instanceof errors.NoLivingConnectionsError) return true;
+  if (err instanceof errors.ConnectionError) {
+    // Refused or unresolvable: the request never left. A reset after sending may
+    // have run it, so only reads, and bulk writes (ids and versions make them
+    // repeatable), are sent again.
+    return safe || path.endsWith('/_bulk') || NOT_SENT.test(`${err.message} ${String((err.cause as { code?: string } | undefined)?.code ?? '')}`);
+  }
   if (err instanceof errors.TimeoutError) return safe;
   return false;
 }
@@ -43,11 +49,13 @@ export function retryingTransport(policy: RetryPolicy): typeof Transport {
   return class RetryingTransport extends Transport {
     // One implementation for both overloads of `request`.
     override async request(params: TransportRequestParams, options: TransportRequestOptions = {}): Promise<never> {
+      // A per-request `maxRetries` (preflight's own wait loop passes 0) overrides the policy.
+      const retries = typeof options.maxRetries === 'number' ? options.maxRetries : policy.retries;
       for (let attempt = 0; ; attempt++) {
         try {
-          return (await super.request(params, options as never)) as never;
+          return (await super.request(params, { ...options, maxRetries: 0 } as never)) as never;
         } catch (err) {
-          if (attempt >= policy.retries || options.signal?.aborted || !isRetryable(err, params.method, params.path)) throw err;
+          if (attempt >= retries || options.signal?.aborted || !isRetryable(err, params.method, params.path)) throw err;
           await sleep(backoffMs(attempt, policy), options.signal ?? undefined, { rejectOnAbort: true });
         }
       }

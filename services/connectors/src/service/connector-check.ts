@@ -90,6 +90,8 @@ export async function checkConnector(
       error = errorMessage(err);
     }
   }
+  // Scheduling follows the source's own health; a service problem only shows.
+  const outcome: CheckOutcome = error ? 'error' : 'connected';
   error ??= serviceProblem();
   const status = error ? 'error' : 'connected';
   // Only write on change: every replica polls every connector.
@@ -98,7 +100,7 @@ export async function checkConnector(
     if (error) log.warn({ connector: { id: connector.id } }, `connector ${connector.id} is in error: ${error}`);
     else log.info({ connector: { id: connector.id } }, `connector ${connector.id} is connected`);
   }
-  return status;
+  return outcome;
 }
 
 async function checkSource(factory: DataSourceFactory, doc: ConnectorDoc, log: Logger): Promise<void> {

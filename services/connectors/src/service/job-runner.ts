@@ -10,6 +10,7 @@ import { configurationValues, validateConfiguration } from '../sources/configura
 import type { SourceRegistry } from '../sources/registry.js';
 import type { DataSource } from '../sources/types.js';
 import { runFullSync, type SyncProgress } from '../sync/full-sync.js';
+import { IDLE_JOB_MESSAGE, ORPHAN_JOB_MESSAGE } from './cleanup.js';
 import { documentsDeleted, documentsIndexed, jobDuration, jobsFinished, jobsRunning } from './metrics.js';
 
 export const WORKER_HOSTNAME = os.hostname();
@@ -220,14 +221,21 @@ export class JobRunner {
   /** The report in flight, awaited before the final write so it cannot land after it. */
   private reporting: Promise<void> = Promise.resolve();
 
+  private reportInFlight = false;
+
   private report(): void {
-    this.reporting = this.reporting.then(async () => {
+    // One report at a time: while Elasticsearch is slow, ticks are skipped, not queued.
+    if (this.reportInFlight) return;
+    this.reportInFlight = true;
+    this.reporting = (async () => {
       try {
         await this.opts.store.updateJobStats(this.job.id, this.stats());
       } catch (err) {
         this.log.warn({ err }, `could not report job progress: ${errorMessage(err)}`);
+      } finally {
+        this.reportInFlight = false;
       }
-    });
+    })();
   }
 
   /** Notices cancellation, deletion and take-over within one check interval (D.5). */
@@ -317,9 +325,13 @@ export class JobRunner {
   /**
    * The job was ended by someone else. Cleanup releases the lock itself, but an
    * operator's `_error` does not: mirror the job's outcome onto the connector
-   * unless another job of it is running by now.
+   * unless another job of it is running by now. (Nobody else frees a lock held
+   * by a job that is no longer active before cleanup's stale-lock pass, which
+   * waits the idle threshold twice, so the lock seen here is still ours.)
    */
   private async releaseLockAfter(job: JobRecord): Promise<void> {
+    // Cleanup released the lock when it ended the job; what holds it now is another job's.
+    if (job.doc.error === IDLE_JOB_MESSAGE || job.doc.error === ORPHAN_JOB_MESSAGE) return;
     const { store } = this.opts;
     const field = lockField(this.job.doc.job_type);
     const errorField = field === 'last_sync_status' ? 'last_sync_error' : 'last_access_control_sync_error';

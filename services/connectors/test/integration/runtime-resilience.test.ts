@@ -56,7 +56,9 @@ describe('a failure that does not go away', () => {
 
   beforeAll(async () => {
     client = esClient();
-    await createFakeConnector(client, id, { count: 5 });
+    // Scheduled every 2 s: the schedule must keep firing while the problem shows.
+    const off = { enabled: false, interval: '0 0 0 * * ?' };
+    await createFakeConnector(client, id, { count: 5, scheduling: { full: { enabled: true, interval: '*/2 * * * * ?' }, incremental: off, access_control: off } });
     await client.indices.refresh({ index: CONNECTORS_ALIAS });
   });
   afterAll(async () => {
@@ -82,6 +84,11 @@ describe('a failure that does not go away', () => {
     expect(broken.error).toMatch(/^The connector service cannot (pick up|clean up stalled) sync jobs: .*blocked/);
     expect(await ready()).toBe(503);
     expect(service.proc.exitCode).toBeNull();
+    const blockedSince = Date.now();
+    await new Promise((r) => setTimeout(r, 4500));
+    const scheduledAt = (await store(client).getConnector(id))!.doc.last_sync_scheduled_at;
+    // The source is fine, so its schedule still fires (the jobs wait for the service to see them).
+    expect(Date.parse(scheduledAt ?? '')).toBeGreaterThan(blockedSince);
 
     await client.indices.putSettings({ index: JOBS_INDEX, settings: { 'index.blocks.read': false } });
     await waitFor('connected again', async () => (await store(client).getConnector(id))?.doc.status === 'connected');

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { BulkSink, type ItemFailure } from '../../src/es/bulk-sink.js';
+import { retryingTransport } from '../../src/es/retrying-transport.js';
 import { recordingClient, type Recorded } from '../helpers/recording-client.js';
 
 type Item = Record<string, { status: number; result?: string; error?: { type: string; reason: string } }>;
 
 /** A bulk endpoint that answers each action line with what `answer` says. */
-function bulkCluster(answer: (action: Record<string, Record<string, unknown>>, call: number) => Item | 'reject-429') {
+function bulkCluster(answer: (action: Record<string, Record<string, unknown>>, call: number) => Item | 'reject-429', retries = 4) {
   let call = 0;
+  // The transport the service's clients use (createEsClient), with short delays.
+  const options = { Transport: retryingTransport({ retries, baseDelayMs: 1, maxDelayMs: 2 }), maxRetries: 0 };
   const { client, calls } = recordingClient((r: Recorded) => {
     call++;
     const lines = r.body as Record<string, unknown>[];
@@ -14,7 +17,7 @@ function bulkCluster(answer: (action: Record<string, Record<string, unknown>>, c
     const items = actions.map((a) => answer(a, call));
     if (items.includes('reject-429')) return { status: 429, body: { error: { type: 'es_rejected_execution_exception', reason: 'queue full' }, status: 429 } };
     return { body: { errors: false, items } };
-  });
+  }, options);
   return { client, calls };
 }
 
@@ -63,10 +66,11 @@ describe('bulk sink', () => {
   });
 
   it('gives up on 429 after its retries and says so', async () => {
-    const { client } = bulkCluster(() => 'reject-429');
-    const sink = new BulkSink(client, { index: 'content', retryDelayMs: 1, maxItemRetries: 2 });
+    const { client, calls } = bulkCluster(() => 'reject-429', 2);
+    const sink = new BulkSink(client, { index: 'content', retryDelayMs: 1 });
     await sink.index('a', { a: 1 });
     await expect(sink.flush()).rejects.toMatchObject({ statusCode: 429 });
+    expect(calls).toHaveLength(3);
   });
 
   it('flushes by bytes, not characters: multi-byte text fills the buffer sooner', async () => {

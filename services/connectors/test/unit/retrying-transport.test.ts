@@ -35,6 +35,12 @@ describe('retrying transport', () => {
     expect(gateway.calls).toHaveLength(1);
   });
 
+  it('a per-request maxRetries overrides the budget (preflight waits on its own)', async () => {
+    const { client, calls } = flaky([503, 503]);
+    await expect(client.get({ index: 'i', id: '1' }, { maxRetries: 0 })).rejects.toMatchObject({ statusCode: 503 });
+    expect(calls).toHaveLength(1);
+  });
+
   it('gives up after its budget and throws the last error', async () => {
     const { client, calls } = flaky([429, 429, 429, 429, 429, 429]);
     await expect(client.get({ index: 'i', id: '1' })).rejects.toMatchObject({ statusCode: 429 });
@@ -52,7 +58,14 @@ describe('retrying transport', () => {
     expect(isRetryable(timeout, 'GET', '/i/_doc/1')).toBe(true);
     expect(isRetryable(timeout, 'POST', '/i/_search')).toBe(true);
     expect(isRetryable(timeout, 'POST', '/i/_doc')).toBe(false);
-    expect(isRetryable(new errors.ConnectionError('refused'), 'POST', '/i/_doc')).toBe(true);
+  });
+
+  it('repeats a write after a connection error only when it never left (refused), or for _bulk', () => {
+    expect(isRetryable(new errors.ConnectionError('connect ECONNREFUSED 127.0.0.1:9200'), 'POST', '/i/_doc')).toBe(true);
+    expect(isRetryable(new errors.ConnectionError('other side closed'), 'POST', '/i/_doc')).toBe(false);
+    expect(isRetryable(new errors.ConnectionError('other side closed'), 'POST', '/i/_update/1')).toBe(false);
+    expect(isRetryable(new errors.ConnectionError('other side closed'), 'POST', '/i/_bulk')).toBe(true);
+    expect(isRetryable(new errors.ConnectionError('other side closed'), 'GET', '/i/_doc/1')).toBe(true);
   });
 
   it('backs off exponentially with jitter, capped', () => {

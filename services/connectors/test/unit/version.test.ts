@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkVersion } from '../../src/es/preflight.js';
+import { checkVersion, preflight } from '../../src/es/preflight.js';
+import { createLogger } from '../../src/log/logger.js';
+import { recordingClient } from '../helpers/recording-client.js';
 
 describe('checkVersion', () => {
   it('accepts an identical version silently', () => {
@@ -18,5 +20,21 @@ describe('checkVersion', () => {
     const r = checkVersion('8.19.2', '9.5.1');
     expect(r.ok).toBe(false);
     expect(r.error).toMatch(/major versions must match/);
+  });
+});
+
+describe('preflight on serverless', () => {
+  it('skips the version rule there (D.9): serverless reports no comparable version', async () => {
+    const { client } = recordingClient(() => ({
+      body: { name: 'serverless', cluster_name: 'x', cluster_uuid: 'u', version: { number: '8.11.0', build_flavor: 'serverless' }, tagline: 't' },
+    }));
+    await expect(preflight(client, createLogger('silent'), { maxWaitMs: 1000, allowVersionMismatch: false })).resolves.toMatchObject({ buildFlavor: 'serverless' });
+  });
+
+  it('still refuses the same old version on a regular cluster', async () => {
+    const { client } = recordingClient(() => ({
+      body: { name: 'n', cluster_name: 'x', cluster_uuid: 'u', version: { number: '8.11.0', build_flavor: 'default' }, tagline: 't' },
+    }));
+    await expect(preflight(client, createLogger('silent'), { maxWaitMs: 1000, allowVersionMismatch: false })).rejects.toThrow(/major versions must match/);
   });
 });
