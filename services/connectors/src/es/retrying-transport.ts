@@ -18,16 +18,18 @@ const NOT_SENT = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/;
 /** Whether `err` is worth another attempt of a request with this method and path. */
 export function isRetryable(err: unknown, method: string, path: string): boolean {
   const safe = SAFE_METHODS.has(method) || path.endsWith('/_search') || path.endsWith('/_count');
+  // Bulk writes carry their ids (and versions for deletes): sending them twice changes nothing.
+  const repeatable = safe || path.endsWith('/_bulk');
   if (err instanceof errors.ResponseError) {
     const status = err.statusCode ?? 0;
-    return REJECTED.has(status) || (GATEWAY.has(status) && safe);
+    return REJECTED.has(status) || (GATEWAY.has(status) && repeatable);
   }
   if (err instanceof errors.NoLivingConnectionsError) return true;
   if (err instanceof errors.ConnectionError) {
     // Refused or unresolvable: the request never left. A reset after sending may
     // have run it, so only reads, and bulk writes (ids and versions make them
     // repeatable), are sent again.
-    return safe || path.endsWith('/_bulk') || NOT_SENT.test(`${err.message} ${String((err.cause as { code?: string } | undefined)?.code ?? '')}`);
+    return repeatable || NOT_SENT.test(`${err.message} ${String((err.cause as { code?: string } | undefined)?.code ?? '')}`);
   }
   if (err instanceof errors.TimeoutError) return safe;
   return false;
