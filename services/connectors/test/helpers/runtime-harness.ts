@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@elastic/elasticsearch';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { newConnectorDoc } from '../../src/protocol/documents.js';
 import { IndexProtocolStore } from '../../src/protocol/index-store.js';
 import type { ConnectorDoc, JobRecord, SyncJobDoc } from '../../src/protocol/types.js';
@@ -108,6 +109,31 @@ export async function stopAll(procs: ServiceProcess[]): Promise<void> {
 }
 
 export const store = (client: Client) => new IndexProtocolStore(client);
+
+/**
+ * For a test file that starts service processes: an Elasticsearch client for
+ * the file, and every process in `procs` stopped after each test.
+ */
+export function serviceTestContext(): { readonly client: Client; procs: ServiceProcess[] } {
+  let client: Client | undefined;
+  const procs: ServiceProcess[] = [];
+  beforeAll(() => {
+    client = esClient();
+  });
+  afterEach(async () => {
+    await stopAll(procs.splice(0));
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
+  return {
+    get client() {
+      if (!client) throw new Error('the Elasticsearch client exists once the file\'s tests run');
+      return client;
+    },
+    procs,
+  };
+}
 
 /** A configured fake connector, as Kibana would leave it after the user filled the form. */
 export async function createFakeConnector(
