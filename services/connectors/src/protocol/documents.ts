@@ -119,6 +119,11 @@ export function lockField(jobType: JobType): 'last_sync_status' | 'last_access_c
   return jobType === 'access_control' ? 'last_access_control_sync_status' : 'last_sync_status';
 }
 
+/** The connector's error field that goes with `lockField`. */
+export function lockErrorField(jobType: JobType): 'last_sync_error' | 'last_access_control_sync_error' {
+  return jobType === 'access_control' ? 'last_access_control_sync_error' : 'last_sync_error';
+}
+
 export function scheduledAtField(
   jobType: JobType,
 ): 'last_sync_scheduled_at' | 'last_incremental_sync_scheduled_at' | 'last_access_control_sync_scheduled_at' {

@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.js';
-import { lockField } from '../protocol/documents.js';
+import { lockErrorField, lockField } from '../protocol/documents.js';
 import type { ProtocolStore } from '../protocol/store.js';
 import type { ConnectorRecord, JobRecord } from '../protocol/types.js';
 
@@ -96,7 +96,7 @@ export class Cleanup {
     if (!connector || connector.doc[field] !== 'in_progress') return;
     await this.store.updateConnector(connector.id, {
       [field]: 'error',
-      ...(field === 'last_sync_status' ? { last_sync_error: IDLE_JOB_MESSAGE } : { last_access_control_sync_error: IDLE_JOB_MESSAGE }),
+      [lockErrorField(job.doc.job_type)]: IDLE_JOB_MESSAGE,
       status: 'error',
       error: IDLE_JOB_MESSAGE,
       last_synced: new Date().toISOString(),

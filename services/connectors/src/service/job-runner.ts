@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../log/redact.js';
-import { lockField, rulesEnabled } from '../protocol/documents.js';
+import { lockErrorField, lockField, rulesEnabled } from '../protocol/documents.js';
 import { statusOf } from '../protocol/index-store.js';
 import type { ProtocolStore } from '../protocol/store.js';
 import { DEFAULT_PIPELINE, type ConnectorDoc, type ConnectorRecord, type JobRecord, type JobStatus, type SyncJobDoc } from '../protocol/types.js';
@@ -74,7 +74,7 @@ export class JobRunner {
     const { store } = this.opts;
     const connectorId = this.job.doc.connector.id;
     const field = lockField(this.job.doc.job_type);
-    const errorField = field === 'last_sync_status' ? 'last_sync_error' : 'last_access_control_sync_error';
+    const errorField = lockErrorField(this.job.doc.job_type);
     if (this.abort.signal.aborted) return 'busy';
 
     // 1. The connector lock: the real mutual exclusion between replicas (D.4 step 4).
@@ -219,23 +219,17 @@ export class JobRunner {
   }
 
   /** The report in flight, awaited before the final write so it cannot land after it. */
-  private reporting: Promise<void> = Promise.resolve();
-
-  private reportInFlight = false;
+  private reporting: Promise<void> | null = null;
 
   private report(): void {
     // One report at a time: while Elasticsearch is slow, ticks are skipped, not queued.
-    if (this.reportInFlight) return;
-    this.reportInFlight = true;
-    this.reporting = (async () => {
-      try {
-        await this.opts.store.updateJobStats(this.job.id, this.stats());
-      } catch (err) {
-        this.log.warn({ err }, `could not report job progress: ${errorMessage(err)}`);
-      } finally {
-        this.reportInFlight = false;
-      }
-    })();
+    if (this.reporting) return;
+    this.reporting = this.opts.store
+      .updateJobStats(this.job.id, this.stats())
+      .catch((err: unknown) => this.log.warn({ err }, `could not report job progress: ${errorMessage(err)}`))
+      .finally(() => {
+        this.reporting = null;
+      });
   }
 
   /** Notices cancellation, deletion and take-over within one check interval (D.5). */
@@ -245,8 +239,7 @@ export class JobRunner {
       const [job, connector] = await Promise.all([this.opts.store.getJob(this.job.id), this.opts.store.getConnector(this.job.doc.connector.id)]);
       if (!job) this.stop({ kind: 'error', message: 'The sync job document was deleted while the job ran' });
       else if (!connector) this.stop({ kind: 'error', message: `Connector ${this.job.doc.connector.id} was deleted while the job ran` });
-      // A cancel that raced the claim leaves its timestamp behind `_claim`'s in_progress.
-      else if (job.doc.status === 'canceling' || job.doc.status === 'canceled' || job.doc.cancelation_requested_at) this.stop({ kind: 'canceled' });
+      else if (job.doc.status === 'canceled' || cancelRequested(job.doc)) this.stop({ kind: 'canceled' });
       else if (job.doc.status !== 'in_progress') this.stop({ kind: 'error', message: `The job is no longer running (status ${job.doc.status})` });
     } catch (err) {
       this.log.warn({ err }, `could not check the job's status: ${errorMessage(err)}`);
@@ -258,7 +251,7 @@ export class JobRunner {
     const { store } = this.opts;
     const connectorId = this.job.doc.connector.id;
     const field = lockField(this.job.doc.job_type);
-    const errorField = field === 'last_sync_status' ? 'last_sync_error' : 'last_access_control_sync_error';
+    const errorField = lockErrorField(this.job.doc.job_type);
 
     let job = await retry(() => store.getJob(this.job.id), this.log, 'job document (read)');
     if (job && isFinal(job.doc.status)) {
@@ -268,7 +261,7 @@ export class JobRunner {
       return;
     }
     // A cancel requested while the service was stopping wins over suspending.
-    if (job && outcome.status === 'suspended' && (job.doc.status === 'canceling' || job.doc.cancelation_requested_at)) {
+    if (job && outcome.status === 'suspended' && cancelRequested(job.doc)) {
       outcome = { status: 'canceled', error: null };
     }
 
@@ -308,7 +301,7 @@ export class JobRunner {
       if (await retry(() => store.updateJob(this.job.id, jobFields, current), this.log, 'job document').catch(missingIsNull)) break;
       job = await retry(() => store.getJob(this.job.id), this.log, 'job document (read)');
       if (job && isFinal(job.doc.status)) break;
-      if (job && outcome.status === 'suspended' && (job.doc.status === 'canceling' || job.doc.cancelation_requested_at)) {
+      if (job && outcome.status === 'suspended' && cancelRequested(job.doc)) {
         Object.assign(jobFields, { status: 'canceled', completed_at: at, canceled_at: at });
       }
     }
@@ -334,7 +327,7 @@ export class JobRunner {
     if (job.doc.error === IDLE_JOB_MESSAGE || job.doc.error === ORPHAN_JOB_MESSAGE) return;
     const { store } = this.opts;
     const field = lockField(this.job.doc.job_type);
-    const errorField = field === 'last_sync_status' ? 'last_sync_error' : 'last_access_control_sync_error';
+    const errorField = lockErrorField(this.job.doc.job_type);
     const connector = await retry(() => store.getConnector(this.job.doc.connector.id), this.log, 'connector document (read)');
     if (!connector || connector.doc[field] !== 'in_progress') return;
     const others = await store.listJobsByStatus(['in_progress', 'canceling'], { connectorIds: [connector.id] });
@@ -348,6 +341,12 @@ export class JobRunner {
 }
 
 type Outcome = { status: JobStatus; error: string | null; totalDocuments?: number; metadata?: Record<string, unknown> };
+
+/**
+ * A cancel was asked for. `_claim` sets in_progress without looking, so a cancel
+ * that raced the claim shows only by its timestamp.
+ */
+const cancelRequested = (doc: SyncJobDoc) => doc.status === 'canceling' || doc.cancelation_requested_at != null;
 
 const isFinal = (status: JobStatus) => status === 'completed' || status === 'error' || status === 'canceled';
 

@@ -79,13 +79,13 @@ export class ConnectorRuntime {
   /** Graceful stop: loops end, running jobs are suspended and their documents written. */
   async stop(): Promise<void> {
     if (this.stopping.signal.aborted) return;
+    // No runner is created once `stopping` is aborted, so this suspends them all,
+    // including one still claiming its job.
     this.stopping.abort();
-    // Let a job pick-up in progress finish its claim first, so that every job it
-    // started is among those suspended below (none is left in_progress).
+    for (const runner of this.running.values()) runner.suspend();
+    // A claim in progress settles first: only then is `done` the run to wait for.
     const [, jobs] = this.loops;
-    for (const runner of this.running.values()) runner.suspend();
     await jobs?.catch(() => undefined);
-    for (const runner of this.running.values()) runner.suspend();
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
     await Promise.allSettled(this.loops);
     for (const c of this.contentClients.values()) await c.close().catch(() => undefined);

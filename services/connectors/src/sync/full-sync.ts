@@ -95,11 +95,13 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
 
   let pipeline: string | undefined;
   if (opts.pipeline?.name) {
-    const exists = await pipelineExists(client, opts.pipeline.name);
-    if (exists === false) warnOnce(log, `${index}\0${opts.pipeline.name}`, { pipeline: opts.pipeline.name }, `ingest pipeline ${opts.pipeline.name} does not exist: indexing ${index} without it`);
+    const name = opts.pipeline.name;
+    const exists = await pipelineExists(client, name);
+    const warn = (message: string) => warnOnce(log, `${index}\0${name}`, { pipeline: name }, message);
+    if (exists === false) warn(`ingest pipeline ${name} does not exist: indexing ${index} without it`);
     else {
-      if (exists === 'unknown') warnOnce(log, `${index}\0${opts.pipeline.name}`, { pipeline: opts.pipeline.name }, `cannot check ingest pipeline ${opts.pipeline.name} (no read_pipeline privilege): using it as configured`);
-      pipeline = opts.pipeline.name;
+      if (exists === 'unknown') warn(`cannot check ingest pipeline ${name} (no read_pipeline privilege): using it as configured`);
+      pipeline = name;
     }
   }
 

@@ -1,17 +1,12 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
+import type { DocumentVersion } from '../es/bulk-sink.js';
 
 /** Per concrete index and shard: the highest sequence number written so far. */
 export type Checkpoints = Map<string, Map<number, number>>;
 
-/** A document version older than the checkpoints, addressed exactly. */
-export interface StaleDocument {
-  /** The concrete index holding it: an alias may span several. */
-  index: string;
-  id: string;
-  seqNo: number;
-  primaryTerm: number;
-}
+/** A document version older than the checkpoints, in its concrete index (an alias may span several). */
+export type StaleDocument = DocumentVersion;
 
 /**
  * Sequence numbers of every shard before a full sync starts. Every document the
