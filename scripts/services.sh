@@ -19,13 +19,10 @@ PG_DATABASE="${NATIVE_PG_DATABASE:-connectors}"
 ES_HEAP="${NATIVE_ES_HEAP:-1g}"
 SERVICES_USER="${SERVICES_USER:-connectors-dev}"
 
-# Root's home is usually not readable by the unprivileged account, so root keeps
-# state in a directory of its own, one per checkout.
-if [ "$(id -u)" = 0 ]; then
-  STATE_DIR="${SERVICES_DIR:-/var/lib/pg-es-connectors/$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)}"
-else
-  STATE_DIR="${SERVICES_DIR:-$ROOT/.cache/services}"
-fi
+# shellcheck source=scripts/lib/state.sh
+source "$ROOT/scripts/lib/state.sh"
+# shellcheck source=scripts/lib/es-zip.sh
+source "$ROOT/scripts/lib/es-zip.sh"
 ES_HOME="$STATE_DIR/elasticsearch-$ES_VERSION"
 ES_DATA="$STATE_DIR/es-data"
 ES_LOGS="$STATE_DIR/es-logs"
@@ -77,20 +74,9 @@ newest_java_home() {
   printf '%s' "$best"
 }
 
-es_zip_path() {
-  printf '%s/.m2/repository/org/elasticsearch/distribution/integ-test-zip/elasticsearch/%s/elasticsearch-%s.zip' \
-    "${HOME:-/root}" "$ES_VERSION" "$ES_VERSION"
-}
-
 install_es() {
   [ -x "$ES_HOME/bin/elasticsearch" ] && return 0
-  local zip; zip=$(es_zip_path)
-  if [ ! -f "$zip" ]; then
-    log "fetching Elasticsearch $ES_VERSION from Maven Central (integ-test-zip)"
-    mvn -q -B dependency:get -Dtransitive=false \
-      -Dartifact="org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip" >&2 \
-      || die "Maven could not fetch org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip"
-  fi
+  local zip; zip=$(es_zip) || exit 1
   log "unpacking Elasticsearch $ES_VERSION"
   local tmp="$STATE_DIR/.unpack"
   rm -rf "$tmp" && mkdir -p "$tmp"

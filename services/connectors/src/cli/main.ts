@@ -7,7 +7,7 @@ import { createLogger } from '../log/logger.js';
 import { errorMessage, registerSecret } from '../log/redact.js';
 import { createProtocolStore } from '../protocol/detect.js';
 import { postgresqlSource } from '../sources/postgresql/index.js';
-import { runSetup, setupSettingsSchema } from './setup.js';
+import { runSetup, setupSettingsSchema } from './setup/index.js';
 
 /** `connectors`: set-up and everyday operations from a terminal. */
 const program = new Command('connectors')

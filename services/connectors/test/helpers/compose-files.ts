@@ -30,7 +30,8 @@ export function isMap(v: Yaml | undefined): v is YamlMap {
 
 /** The compose file as parsed YAML, before any `${VAR}` interpolation. */
 export function loadComposeDocument(): YamlMap {
-  const doc = parseYaml(readRepoFile(FILES.compose)) as Yaml;
+  // merge: the file shares its build settings through a YAML anchor and `<<`.
+  const doc = parseYaml(readRepoFile(FILES.compose), { merge: true }) as Yaml;
   if (!isMap(doc)) throw new Error(`${FILES.compose} is not a YAML mapping`);
   return doc;
 }

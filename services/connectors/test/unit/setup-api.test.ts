@@ -4,7 +4,7 @@ import path from 'node:path';
 import { BaseConnection, type ConnectionRequestParams, type ConnectionRequestResponse } from '@elastic/transport';
 import { Client } from '@elastic/elasticsearch';
 import { describe, expect, it } from 'vitest';
-import { runSetup, setupSettingsSchema, type SetupSettings } from '../../src/cli/setup.js';
+import { runSetup, setupSettingsSchema, type SetupSettings } from '../../src/cli/setup/index.js';
 import { createLogger } from '../../src/log/logger.js';
 import { newConnectorDoc, newJobDoc } from '../../src/protocol/documents.js';
 import type { ConnectorDoc } from '../../src/protocol/types.js';
@@ -371,6 +371,33 @@ describe('setup with the Connector API: options', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).toMatch(new RegExp(`^CONNECTOR_IDS=${ID}$`, 'm'));
     expect(text).not.toContain('ELASTICSEARCH_API_KEY');
+  });
+});
+
+describe('setup with the Connector API: the role file', () => {
+  const keyRequest = (calls: Call[]) => calls.find((c) => c.path === '/_security/api_key' && (c.method === 'PUT' || c.method === 'POST'));
+
+  it('gives the key the roles of SETUP_ROLE_FILE, with the index name substituted', async () => {
+    const roleFile = path.join(mkdtempSync(path.join(tmpdir(), 'setup-api-')), 'role.json');
+    writeFileSync(roleFile, JSON.stringify({ narrow: { cluster: ['monitor'], indices: [{ names: ['${CONNECTOR_INDEX_NAME}'], privileges: ['read'] }] } }));
+    const { client, calls } = apiCluster();
+    await runSetup(client, settings(tmpFile(), { SETUP_ROLE_FILE: roleFile }), postgresqlSource, silent);
+    expect((keyRequest(calls)?.body as { role_descriptors: unknown }).role_descriptors).toEqual({
+      narrow: { cluster: ['monitor'], indices: [{ names: [INDEX], privileges: ['read'] }] },
+    });
+  });
+
+  it('fails naming a missing role file, before creating any key', async () => {
+    const missing = path.join(tmpdir(), 'no-such-dir', 'role.json');
+    const { client, calls } = apiCluster();
+    await expect(runSetup(client, settings(tmpFile(), { SETUP_ROLE_FILE: missing }), postgresqlSource, silent)).rejects.toThrow(missing);
+    expect(keyRequest(calls)).toBeUndefined();
+  });
+
+  it('is not needed without ELASTIC_PASSWORD (no key is created)', async () => {
+    const { client } = apiCluster();
+    const s = settings(tmpFile(), { SETUP_ROLE_FILE: path.join(tmpdir(), 'no-such-dir', 'role.json') });
+    await expect(runSetup(client, { ...s, ELASTIC_PASSWORD: undefined }, postgresqlSource, silent)).resolves.toMatchObject({ connectorId: ID });
   });
 });
 

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeEnvFile } from '../../src/cli/setup.js';
+import { writeEnvFile } from '../../src/cli/setup/index.js';
 import { includes } from '../../src/service/connector-check.js';
 import { withoutValuePreview } from '../../src/sync/full-sync.js';
 

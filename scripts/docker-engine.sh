@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# A Docker engine wherever one can be had.
+#   scripts/docker-engine.sh up|down|status
+# up:     use the engine that answers (DOCKER_HOST or the default socket); else,
+#         as root, install Debian's docker.io if missing and start a private
+#         dockerd (own data root, exec root and socket; it never touches the
+#         firewall or the routing). Makes sure the Compose v2 CLI plugin exists.
+#         Writes DOCKER_HOST (and DOCKER_CONFIG, COMPOSE_FILE where they apply)
+#         to .docker.env.
+# down:   stops only the daemon that `up` started, by its pid file.
+# status: which engine, and whether it answers.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/state.sh
+source "$ROOT/scripts/lib/state.sh"
+
+ENGINE_DIR="$STATE_DIR/docker"
+SOCKET="$ENGINE_DIR/docker.sock"
+PID_FILE="$ENGINE_DIR/dockerd.pid"
+ENGINE_LOG="$ENGINE_DIR/dockerd.log"
+DOCKER_ENV="$ROOT/.docker.env"
+# Compose v2, built from the Go module proxy when no plugin is installed.
+COMPOSE_VERSION="${COMPOSE_VERSION:-v2.29.7}"
+COMPOSE_CACHE="$CACHE_DIR/compose/$COMPOSE_VERSION"
+
+log() { printf '[docker] %s\n' "$*" >&2; }
+die() { printf '[docker] error: %s\n' "$*" >&2; exit 1; }
+
+answers() { DOCKER_HOST="$1" timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+private_running() { [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
+
+# The engine someone else runs: the caller's DOCKER_HOST, else the default socket.
+foreign_engine() {
+  local host
+  for host in "${DOCKER_HOST:-}" unix:///var/run/docker.sock; do
+    [ -n "$host" ] && [ "$host" != "unix://$SOCKET" ] || continue
+    command -v docker >/dev/null && answers "$host" && { printf '%s' "$host"; return 0; }
+  done
+  return 1
+}
+
+install_engine() {
+  command -v dockerd >/dev/null && command -v docker >/dev/null && return 0
+  log "installing Debian's docker.io"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >&2
+  command -v dockerd >/dev/null || die "dockerd still missing after apt-get install docker.io"
+}
+
+start_private() {
+  mkdir -p "$ENGINE_DIR"
+  if private_running; then
+    log "private engine already running (pid $(cat "$PID_FILE"))"
+  else
+    log "starting a private dockerd (data under $ENGINE_DIR)"
+    rm -f "$SOCKET" "$PID_FILE"
+    # --iptables/--ip-masq off: containers reach each other on the engine's own
+    # bridges and the host through published 127.0.0.1 ports, nothing more; the
+    # machine's firewall and NAT are left alone. Builds use the host network.
+    setsid dockerd \
+      --data-root "$ENGINE_DIR/data" \
+      --exec-root "$ENGINE_DIR/exec" \
+      --pidfile "$PID_FILE" \
+      -H "unix://$SOCKET" \
+      --iptables=false --ip-masq=false \
+      --ip 127.0.0.1 \
+      >"$ENGINE_LOG" 2>&1 </dev/null &
+  fi
+  local i
+  for i in $(seq 1 60); do
+    answers "unix://$SOCKET" && return 0
+    if [ "$i" -gt 3 ] && ! private_running; then
+      tail -n 20 "$ENGINE_LOG" >&2 || true
+      die "dockerd exited during start-up; log: $ENGINE_LOG"
+    fi
+    sleep 1
+  done
+  die "dockerd did not answer within 60 s; log: $ENGINE_LOG"
+}
+
+# The Compose v2 plugin: the one the docker CLI already has, else one built
+# with `go install` and cached, installed for the private engine only.
+ensure_compose() {
+  local config_dir="$1"
+  if [ -z "$config_dir" ] && docker compose version >/dev/null 2>&1; then return 0; fi
+  if [ -n "$config_dir" ] && DOCKER_CONFIG="$config_dir" docker compose version >/dev/null 2>&1; then return 0; fi
+  [ -n "$config_dir" ] || die "this engine's docker CLI has no Compose v2 plugin; install docker-compose-plugin (Compose v2)"
+  if [ ! -x "$COMPOSE_CACHE/docker-compose" ]; then
+    command -v go >/dev/null || die "no Compose v2 plugin and no Go toolchain to build one"
+    log "building Docker Compose $COMPOSE_VERSION from the Go module proxy (about 2 minutes, once)"
+    mkdir -p "$COMPOSE_CACHE"
+    GOBIN="$COMPOSE_CACHE" go install -ldflags "-X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION" \
+      "github.com/docker/compose/v2/cmd@$COMPOSE_VERSION" >&2
+    mv "$COMPOSE_CACHE/cmd" "$COMPOSE_CACHE/docker-compose"
+  fi
+  mkdir -p "$config_dir/cli-plugins"
+  ln -sf "$COMPOSE_CACHE/docker-compose" "$config_dir/cli-plugins/docker-compose"
+}
+
+write_env() {
+  {
+    echo "# Written by scripts/docker-engine.sh; the Docker engine the project uses."
+    echo "DOCKER_HOST=$1"
+    [ -n "$2" ] && echo "DOCKER_CONFIG=$2"
+    # The private engine is the one of machines without a registry: compose
+    # then uses the images built here (scripts/offline-images.sh).
+    [ "$3" = private ] && echo "COMPOSE_FILE=docker-compose.yml:compose/offline.yml"
+    echo "DOCKER_ENGINE=$3"
+  } > "$DOCKER_ENV"
+}
+
+up() {
+  local host
+  if host=$(foreign_engine); then
+    log "using the engine at $host"
+    ensure_compose ""
+    write_env "$host" "" external
+  elif [ "$(id -u)" = 0 ]; then
+    install_engine
+    start_private
+    ensure_compose "$ENGINE_DIR/config"
+    write_env "unix://$SOCKET" "$ENGINE_DIR/config" private
+    log "private engine ready: DOCKER_HOST=unix://$SOCKET"
+  else
+    rm -f "$DOCKER_ENV"
+    log "no Docker engine answers and starting one needs root: the compose path is skipped (native tests still run)"
+    return 0
+  fi
+  log "settings written to .docker.env ($(grep -v '^#' "$DOCKER_ENV" | cut -d= -f1 | paste -sd' '))"
+}
+
+down() {
+  if private_running; then
+    local pid; pid=$(cat "$PID_FILE")
+    log "stopping the private dockerd (pid $pid)"
+    kill "$pid" 2>/dev/null || true
+    local i
+    for i in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$PID_FILE"
+  # .docker.env names the private engine only while it runs.
+  if [ -f "$DOCKER_ENV" ] && grep -q '^DOCKER_ENGINE=private' "$DOCKER_ENV"; then rm -f "$DOCKER_ENV"; fi
+}
+
+status() {
+  if private_running; then
+    echo "docker: private engine running (pid $(cat "$PID_FILE"), unix://$SOCKET)"
+  elif host=$(foreign_engine); then
+    echo "docker: engine at $host"
+  else
+    echo "docker: no engine"
+  fi
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,42 @@
+import type { Configuration, ConnectorDoc } from '../../protocol/types.js';
+import { mergeSchema } from '../../sources/configuration.js';
+import type { DataSourceFactory } from '../../sources/types.js';
+import type { SetupContext } from './context.js';
+
+/**
+ * The source's configuration schema with our values, its features and the
+ * daily full sync. Written here rather than left to the service, which starts
+ * only after setup. Returns the connector as read before these writes.
+ */
+export async function configureConnector(ctx: SetupContext, source: DataSourceFactory): Promise<ConnectorDoc> {
+  const { client, settings, store, api, log } = ctx;
+  const id = settings.CONNECTOR_ID;
+  const current = (await store.getConnector(id))!.doc;
+  const configuration = configurationFor(ctx, current, source);
+  const scheduling = { ...current.scheduling, full: { enabled: true, interval: settings.CONNECTOR_FULL_SCHEDULE } };
+  if (api) {
+    await client.connector.updateConfiguration({ connector_id: id, configuration: configuration as never });
+    await client.connector.updateScheduling({ connector_id: id, scheduling: { full: scheduling.full } });
+    await client.connector.updateFeatures({ connector_id: id, features: source.features() as never });
+  } else {
+    await store.updateConnector(id, { configuration, scheduling, features: source.features(), status: 'configured', error: null });
+  }
+  log.info(`setup: configuration, features and schedule (${settings.CONNECTOR_FULL_SCHEDULE}) set`);
+  return current;
+}
+
+/** Fields the schema lacks are skipped, not invented. */
+function configurationFor({ settings }: SetupContext, current: ConnectorDoc, source: DataSourceFactory): Configuration {
+  const { configuration } = mergeSchema(current.configuration ?? {}, source.configurationSchema());
+  const values: Record<string, unknown> = {
+    host: settings.CONNECTOR_PG_HOST,
+    port: settings.CONNECTOR_PG_PORT,
+    username: settings.CONNECTOR_PG_USERNAME,
+    password: settings.CONNECTOR_PG_PASSWORD,
+    database: settings.CONNECTOR_PG_DATABASE,
+    schema: settings.CONNECTOR_PG_SCHEMA,
+    tables: settings.CONNECTOR_PG_TABLES,
+  };
+  for (const [key, value] of Object.entries(values)) if (configuration[key]) configuration[key].value = value;
+  return configuration;
+}
