@@ -4,13 +4,14 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-COMPOSE ?= docker compose
+# The engine `make docker-up` chose (.docker.env), if any; the caller's environment wins.
+COMPOSE ?= set -a; [ -f .docker.env ] && . ./.docker.env; set +a; docker compose
 WS := -w services/connectors
 # Connection settings written by `make services-up`.
 LOAD_SERVICES_ENV := set -a; [ -f .services.env ] && . ./.services.env; set +a
 
 .PHONY: help install build typecheck lint unit integration test run \
-        services-up services-down services-status \
+        services-up services-down services-status docker-up docker-down offline-images \
         up down logs ps reset demo e2e bench clean
 
 help: ## List the targets
@@ -40,13 +41,23 @@ services-down: ## Stop the native services
 services-status: ## Show the native services
 	scripts/services.sh status
 
+docker-up: ## A Docker engine for the compose path (the one that answers, else a private dockerd as root) and, for the private one, the offline images
+	scripts/docker-engine.sh up
+	@if grep -qs '^DOCKER_ENGINE=private' .docker.env; then scripts/offline-images.sh; fi
+
+docker-down: ## Stop the private Docker engine (an engine of your own is never touched)
+	scripts/docker-engine.sh down
+
+offline-images: ## Build the base images compose/offline.yml names (Debian, Node, Elasticsearch, PostgreSQL), when their inputs changed
+	scripts/offline-images.sh
+
 unit: install ## Unit tests only
 	npm run test:unit $(WS)
 
 integration: install services-up ## Integration tests against the native services
 	npm run test:integration $(WS)
 
-test: install services-up build typecheck lint ## THE test command: typecheck, lint, unit, integration and e2e tests
+test: install services-up docker-up build typecheck lint ## THE test command: typecheck, lint, unit, integration and e2e tests (native and compose)
 	npm test
 
 run: install ## Run the connector service from source, in the foreground
@@ -55,14 +66,14 @@ run: install ## Run the connector service from source, in the foreground
 demo: install ## Native quickstart: services, seed, setup, then the connector service in the foreground
 	scripts/demo.sh
 
-e2e: install services-up build ## End-to-end: compose stack when a Docker engine runs, native services otherwise
+e2e: install services-up docker-up build ## End-to-end: native services, and the compose stack wherever a Docker engine can be had
 	npm run test:e2e $(WS)
 
 bench: install services-up build ## Measure a full sync (rows/s, peak RSS); BENCH_SCALE sets the size
 	npm run bench $(WS)
 
 up: ## docker compose up (detached), waiting until every service is healthy
-	$(COMPOSE) up -d --build --wait
+	$(COMPOSE) up --wait
 
 down: ## Stop the compose stack (volumes kept)
 	$(COMPOSE) down

@@ -59,12 +59,14 @@ start_private() {
     # --iptables/--ip-masq off: containers reach each other on the engine's own
     # bridges and the host through published 127.0.0.1 ports, nothing more; the
     # machine's firewall and NAT are left alone. Builds use the host network.
+    # No default bridge: compose makes its own networks, and docker0 stays free
+    # for any other engine on the machine.
     setsid dockerd \
       --data-root "$ENGINE_DIR/data" \
       --exec-root "$ENGINE_DIR/exec" \
       --pidfile "$PID_FILE" \
       -H "unix://$SOCKET" \
-      --iptables=false --ip-masq=false \
+      --iptables=false --ip-masq=false --bridge=none \
       --ip 127.0.0.1 \
       >"$ENGINE_LOG" 2>&1 </dev/null &
   fi

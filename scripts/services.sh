@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Native Elasticsearch and PostgreSQL for machines without a Docker engine.
 #   scripts/services.sh up|down|status
+# Both read the compose stack's own settings (compose/elasticsearch/elasticsearch.yml,
+# compose/postgres/postgresql.conf) and add only their ports, paths and sockets,
+# so the native and the compose path cannot drift.
 # Both servers refuse to run as root, so when invoked as root they run as an
 # unprivileged account (SERVICES_USER). Connection settings go to .services.env.
 set -euo pipefail
@@ -111,17 +114,15 @@ start_es() {
     local java_home; java_home=$(newest_java_home)
     log "starting Elasticsearch $ES_VERSION on $(es_url) (Java: $java_home)"
     rm -f "$ES_PID"
+    install -m 644 "$ROOT/compose/elasticsearch/elasticsearch.yml" "$ES_HOME/config/elasticsearch.yml"
     as_service_user ES_JAVA_HOME="$java_home" ES_JAVA_OPTS="-Xms$ES_HEAP -Xmx$ES_HEAP" \
       "$ES_HOME/bin/elasticsearch" -d -p "$ES_PID" \
-      -Ecluster.name=pg-es-connectors-dev \
       -Enode.name=native \
-      -Ediscovery.type=single-node \
       -Enetwork.host=127.0.0.1 \
       -Ehttp.port="$ES_PORT" \
       -Etransport.port=$((ES_PORT + 50)) \
       -Epath.data="$ES_DATA" \
       -Epath.logs="$ES_LOGS" \
-      -Ecluster.routing.allocation.disk.threshold_enabled=false \
       -Expack.security.enabled=false \
       -Eaction.destructive_requires_name=false \
       >"$STATE_DIR/es-start.out" 2>&1 \
@@ -170,6 +171,26 @@ install_pg() {
   pg_bindir >/dev/null || die "PostgreSQL binaries still missing after apt-get install postgresql"
 }
 
+# Rewritten on every start, so a changed NATIVE_PG_PORT applies; the compose
+# settings first, then what only the native cluster has.
+write_pg_conf() {
+  install -m 600 "$ROOT/compose/postgres/postgresql.conf" "$PG_DATA/compose-postgresql.conf"
+  cat > "$PG_DATA/native.conf" <<CONF
+# Written by scripts/services.sh on every start.
+include = 'compose-postgresql.conf'
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_RUN'
+# A throw-away development cluster: durability is not worth the time.
+fsync = off
+CONF
+  if ! grep -q "^include_if_exists = 'native.conf'" "$PG_DATA/postgresql.conf"; then
+    echo "include_if_exists = 'native.conf'" >> "$PG_DATA/postgresql.conf"
+  fi
+  [ "$(id -u)" = 0 ] && chown "$SERVICES_USER" "$PG_DATA/compose-postgresql.conf" "$PG_DATA/native.conf"
+  return 0
+}
+
 pg_running() {
   local bin; bin=$(pg_bindir) || return 1
   [ -f "$PG_DATA/postmaster.pid" ] && as_service_user "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1
@@ -190,18 +211,8 @@ start_pg() {
       --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null \
       || { rm -f "$pwfile"; die "initdb failed"; }
     rm -f "$pwfile"
-    cat >> "$PG_DATA/postgresql.conf" <<CONF
-# pg-es-connectors native dev cluster
-listen_addresses = '127.0.0.1'
-port = $PG_PORT
-unix_socket_directories = '$PG_RUN'
-wal_level = logical
-track_commit_timestamp = on
-max_replication_slots = 10
-max_wal_senders = 10
-fsync = off
-CONF
   fi
+  write_pg_conf
   if pg_running; then
     log "PostgreSQL already running"
   else

@@ -17,7 +17,7 @@ async function main(): Promise<number> {
     throw err;
   }
   secretsOf(config).forEach(registerSecret);
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, config.logFormat);
 
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {

@@ -39,6 +39,7 @@ export interface Config {
   maxConcurrentSyncs: number;
   http: { port: number; host: string };
   logLevel: string;
+  logFormat: RawConfig['LOG_FORMAT'];
 }
 
 export class ConfigError extends Error {
@@ -199,6 +200,7 @@ function toConfig(raw: RawConfig): Config {
     maxConcurrentSyncs: raw.CONNECTORS_MAX_CONCURRENT_SYNCS,
     http: { port: raw.HTTP_PORT, host: raw.HTTP_HOST },
     logLevel: raw.LOG_LEVEL,
+    logFormat: raw.LOG_FORMAT,
   };
 }
 

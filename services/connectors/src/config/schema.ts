@@ -28,6 +28,7 @@ export const SETTINGS = {
   HTTP_PORT: 'Port of the /health, /ready and /metrics endpoints (0 disables)',
   HTTP_HOST: 'Address the HTTP endpoints bind to',
   LOG_LEVEL: 'trace | debug | info | warn | error | fatal',
+  LOG_FORMAT: 'json (ECS, for log shippers) | pretty (one readable line per event, for a terminal)',
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -121,6 +122,7 @@ export const rawConfigSchema = z
         error: 'must be one of trace, debug, info, warn, error, fatal, silent',
       })
       .default('info'),
+    LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).default('json'),
     connectors: z.array(connectorEntrySchema).default([]),
   })
   .superRefine((c, ctx) => {

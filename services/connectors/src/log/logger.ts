@@ -1,8 +1,10 @@
 import { pino, type Logger } from 'pino';
 import { ecsFormat } from '@elastic/ecs-pino-format';
+import pretty from 'pino-pretty';
 import { redactText } from './redact.js';
 
 export type { Logger };
+export type LogFormat = 'json' | 'pretty';
 
 /** Field paths whose values never leave the process. */
 const REDACT_PATHS = [
@@ -42,12 +44,15 @@ function scrub(value: unknown): unknown {
   return value;
 }
 
-/** JSON logs in ECS format on stdout, secrets redacted by path and by value. */
-export function createLogger(level = 'info', destination?: pino.DestinationStream): Logger {
-  const ecs = ecsFormat({ convertErr: true });
+/**
+ * Logs on stdout, secrets redacted by path and by value: ECS JSON for log
+ * shippers, or one readable line per event for a terminal (compose/dev.yml).
+ */
+export function createLogger(level = 'info', destination?: pino.DestinationStream, format: LogFormat = 'json'): Logger {
+  const readable = format === 'pretty';
   return pino(
     {
-      ...ecs,
+      ...(readable ? {} : ecsFormat({ convertErr: true })),
       level,
       base: { 'service.name': 'pg-es-connectors' },
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
@@ -57,6 +62,6 @@ export function createLogger(level = 'info', destination?: pino.DestinationStrea
         },
       },
     },
-    destination,
+    readable ? pretty({ sync: true, singleLine: true, ignore: 'pid,hostname,service\\.name', destination: destination ?? 1 }) : destination,
   );
 }

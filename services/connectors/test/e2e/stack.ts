@@ -1,16 +1,12 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import Docker from 'dockerode';
 import pg from 'pg';
 import { TABLES } from '@pg-es-connectors/seed/dataset';
 import { exitOk, runScript } from '../helpers/package-script.js';
-import { REPO_ROOT, serviceSettings } from '../helpers/services.js';
-
-const run = promisify(execFile);
+import { serviceSettings } from '../helpers/services.js';
+import { ComposeProject } from './compose.js';
 
 /** What the e2e assertions need, wherever the stack runs. */
 export interface QuickstartStack {
@@ -32,18 +28,8 @@ export interface QuickstartStack {
   logs(): Promise<string>;
 }
 
-/** A Docker engine answers: run the compose stack; otherwise the native path. */
-export async function dockerAvailable(): Promise<boolean> {
-  try {
-    await new Docker().ping();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export async function startStack(): Promise<QuickstartStack> {
-  return (await dockerAvailable()) ? startCompose() : startNative();
+export function startStack(kind: QuickstartStack['kind']): Promise<QuickstartStack> {
+  return kind === 'docker' ? startCompose(new ComposeProject(undefined, { SEED_SCALE: '0.5', CONNECTORS_POLL_INTERVAL: '2' })) : startNative();
 }
 
 function keep(output: string[]) {
@@ -57,7 +43,7 @@ function keep(output: string[]) {
  * The native quickstart (what `make demo` does) on an isolated database,
  * connector and index: seed, setup, then the service.
  */
-async function startNative(): Promise<QuickstartStack> {
+export async function startNative(): Promise<QuickstartStack> {
   const s = serviceSettings();
   const suffix = randomBytes(3).toString('hex');
   const database = `e2e_${suffix}`;
@@ -135,58 +121,37 @@ async function startNative(): Promise<QuickstartStack> {
   };
 }
 
-/** The compose stack under a unique project name, always torn down. */
-async function startCompose(): Promise<QuickstartStack> {
-  const project = `pgesc-e2e-${randomBytes(3).toString('hex')}`;
-  // Host ports of their own, so two runs on one machine do not collide.
-  const base = 20_000 + Math.floor(Math.random() * 400) * 100;
-  const ports = { ES_PORT: String(base), KIBANA_PORT: String(base + 1), POSTGRES_PORT: String(base + 2), CONNECTORS_HTTP_PORT: String(base + 3) };
-  const env = { ...process.env, ...ports, SEED_SCALE: '0.5', COMPOSE_PROJECT_NAME: project };
-  const compose = (...args: string[]) => run('docker', ['compose', '-p', project, ...args], { cwd: REPO_ROOT, env, maxBuffer: 64 * 1024 * 1024 });
-  const docker = new Docker();
-  const stack: QuickstartStack = {
-    kind: 'docker',
-    elasticsearchUrl: `http://127.0.0.1:${ports.ES_PORT}`,
-    auth: { username: 'elastic', password: process.env.ELASTIC_PASSWORD ?? 'elasticdemo' },
-    kibanaUrl: `http://127.0.0.1:${ports.KIBANA_PORT}`,
-    databaseUrl: `postgres://postgres:${process.env.POSTGRES_PASSWORD ?? 'postgresdemo'}@127.0.0.1:${ports.POSTGRES_PORT}/${process.env.POSTGRES_DB ?? 'demo'}`,
+/** The compose stack under a unique project name, torn down on failure. */
+export async function startCompose(project = new ComposeProject(), extraFiles: string[] = []): Promise<QuickstartStack & { project: ComposeProject }> {
+  const esUrl = `http://127.0.0.1:${project.ports.ES_PORT}`;
+  const stack = {
+    kind: 'docker' as const,
+    project,
+    elasticsearchUrl: esUrl,
+    databaseUrl: `postgres://postgres:${process.env.POSTGRES_PASSWORD ?? 'postgresdemo'}@127.0.0.1:${project.ports.POSTGRES_PORT}/${process.env.POSTGRES_DB ?? 'demo'}`,
     connectorId: process.env.CONNECTOR_ID ?? 'postgres-demo',
     indexName: process.env.CONNECTOR_INDEX_NAME ?? 'postgres-demo',
-    seedScale: 0.5,
-    dataViewId: 'pg-es-connectors-demo',
-    healthUrl: `http://127.0.0.1:${ports.CONNECTORS_HTTP_PORT}/health`,
-    async stop() {
-      await compose('down', '-v', '--remove-orphans').catch(() => undefined);
-    },
-    async logs() {
-      // dockerode: each container's health and last lines.
-      const containers = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } });
-      const parts: string[] = [];
-      for (const info of containers) {
-        const c = docker.getContainer(info.Id);
-        const inspect = await c.inspect();
-        const log = (await c.logs({ stdout: true, stderr: true, tail: 40 })) as unknown as Buffer;
-        parts.push(`--- ${info.Names.join(',')} ${inspect.State.Status} ${inspect.State.Health?.Status ?? ''}\n${log.toString()}`);
-      }
-      return parts.join('\n');
-    },
-  };
+    seedScale: Number(project.vars.SEED_SCALE ?? 1),
+    healthUrl: `http://127.0.0.1:${project.ports.CONNECTORS_HTTP_PORT}/health`,
+    stop: () => project.down().catch(() => undefined),
+    logs: () => project.logs(),
+  } satisfies QuickstartStack & { project: ComposeProject };
   try {
-    await compose('up', '-d', '--build', '--wait', '--wait-timeout', '900');
+    await project.compose(['up', '--wait', '--wait-timeout', '900'], extraFiles);
     // What `--wait` promised, checked container by container through the engine.
-    const containers = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } });
-    const unwell: string[] = [];
-    for (const info of containers) {
-      const state = (await docker.getContainer(info.Id).inspect()).State;
-      const oneShotDone = state.Status === 'exited' && state.ExitCode === 0;
-      const running = state.Status === 'running' && (!state.Health || state.Health.Status === 'healthy');
-      if (!oneShotDone && !running) unwell.push(`${info.Names.join(',')}: ${state.Status} ${state.Health?.Status ?? ''} exit ${state.ExitCode}`);
-    }
+    const unwell = await project.unwell();
     if (unwell.length) throw new Error(`containers not healthy after up --wait: ${unwell.join('; ')}`);
   } catch (err) {
-    const logs = await stack.logs().catch(() => '');
+    const logs = await project.logs().catch(() => '');
     await stack.stop();
     throw new Error(`docker compose up failed: ${(err as Error).message}\n${logs}`);
   }
-  return stack;
+  // The offline overlay has neither security nor Kibana; the official images have both.
+  const secured = (await fetch(esUrl)).status === 401;
+  const kibana = (await project.services()).includes('kibana');
+  return {
+    ...stack,
+    ...(secured ? { auth: { username: 'elastic', password: process.env.ELASTIC_PASSWORD ?? 'elasticdemo' } } : {}),
+    ...(kibana ? { kibanaUrl: `http://127.0.0.1:${project.ports.KIBANA_PORT}`, dataViewId: 'pg-es-connectors-demo' } : {}),
+  };
 }

@@ -1,0 +1,191 @@
+import { Client } from '@elastic/elasticsearch';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TABLES } from '@pg-es-connectors/seed/dataset';
+import { createLogger } from '../../src/log/logger.js';
+import { createProtocolStore } from '../../src/protocol/detect.js';
+import { JOBS_ALIAS } from '../../src/protocol/indices.js';
+import type { SyncJobDoc } from '../../src/protocol/types.js';
+import { ComposeProject, composeAvailable, composeFiles } from './compose.js';
+import { startCompose } from './stack.js';
+
+/**
+ * The compose distribution itself, through the real Compose CLI: the overlays,
+ * image figures, a restart mid-sync, three replicas and a clean `down -v`.
+ * The quickstart assertions run against compose in quickstart.test.ts.
+ */
+const available = await composeAvailable();
+const OFFLINE = 'compose/offline.yml';
+const MB = 1024 * 1024;
+
+type Json = Record<string, unknown>;
+
+/** Every leaf path where two `docker compose config` outputs differ. */
+function diffPaths(a: unknown, b: unknown, at = ''): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObj(a) || !isObj(b)) return [at];
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return keys.flatMap((k) => diffPaths(a[k], b[k], `${at}/${k}`));
+}
+
+describe.skipIf(!available)('compose files, through the real Compose CLI', () => {
+  const project = new ComposeProject(['docker-compose.yml']);
+  const config = async (...overlays: string[]) => JSON.parse(await project.compose(['config', '--format', 'json'], overlays)) as Json;
+
+  it.each([[], [OFFLINE], ['compose/dev.yml'], ['compose/replicas.yml'], [OFFLINE, 'compose/replicas.yml'], [OFFLINE, 'compose/dev.yml']].map((overlays) => ({ overlays })))(
+    'docker-compose.yml + $overlays is a valid project',
+    async ({ overlays }) => {
+      const services = (await config(...overlays))['services'] as Json;
+      expect(Object.keys(services)).toEqual(expect.arrayContaining(['elasticsearch', 'postgres', 'seed', 'setup', 'connectors']));
+    },
+  );
+
+  it('compose/offline.yml swaps only what cannot exist without a registry (printed)', async () => {
+    const changed = diffPaths(await config(), await config(OFFLINE));
+    console.log(`compose/offline.yml changes:\n  ${changed.join('\n  ')}`);
+    const allowed = [
+      /^\/services\/(elasticsearch|postgres)\/image$/,
+      /^\/services\/elasticsearch\/environment\/(ELASTIC_PASSWORD|xpack\.[a-z_.]+|bootstrap\.memory_lock)$/,
+      /^\/services\/elasticsearch\/ulimits$/,
+      // Kibana, and the volume only it used.
+      /^\/services\/kibana$/,
+      /^\/volumes\/kibana-data$/,
+      /^\/x-offline-build$/,
+      /^\/services\/setup\/environment\/(ELASTIC_PASSWORD|KIBANA_URL)$/,
+      /^\/services\/(seed|setup|connectors)\/build\/(network|args)$/,
+    ];
+    expect(changed.filter((p) => !allowed.some((re) => re.test(p)))).toEqual([]);
+    expect(changed.length).toBeGreaterThan(0);
+  });
+});
+
+describe.skipIf(!available)('the compose stack', () => {
+  const offline = composeFiles().includes(OFFLINE);
+  const project = new ComposeProject(undefined, { SEED_SCALE: '0.5', CONNECTORS_POLL_INTERVAL: '2' });
+  const figures: Record<string, string> = {};
+  let es: Client;
+  let db: pg.Client;
+  let connectorId: string;
+  let indexName: string;
+
+  beforeAll(async () => {
+    const time = async (what: string, fn: () => Promise<unknown>) => {
+      const started = Date.now();
+      await fn();
+      figures[what] = `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    };
+    // The first build on a fresh machine is cold; the second shows the cache.
+    await time('build (first on this engine)', () => project.compose(['build']));
+    await time('build (again, warm)', () => project.compose(['build']));
+    const upStarted = Date.now();
+    const stack = await startCompose(project);
+    figures['up --wait'] = `${((Date.now() - upStarted) / 1000).toFixed(1)} s`;
+    connectorId = stack.connectorId;
+    indexName = stack.indexName;
+    es = new Client({ node: stack.elasticsearchUrl, ...(stack.auth ? { auth: stack.auth } : {}) });
+    db = new pg.Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    const first = await until('first sync', async () => ((await latestJob())?.status === 'completed' ? latestJob() : undefined));
+    figures['up to first sync completed'] = `${((Date.parse(first!.completed_at!) - upStarted) / 1000).toFixed(1)} s`;
+  }, 1_800_000);
+
+  afterAll(async () => {
+    console.log(`compose figures (${offline ? 'offline images' : 'official images'}):\n${Object.entries(figures).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`);
+    await db?.end().catch(() => undefined);
+    await es?.close();
+    await project.down().catch(() => undefined);
+  }, 300_000);
+
+  async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 300_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await fn().catch(() => undefined);
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${await project.logs()}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  async function jobs(): Promise<(SyncJobDoc & { id: string })[]> {
+    await es.indices.refresh({ index: JOBS_ALIAS });
+    const res = await es.search<SyncJobDoc>({ index: JOBS_ALIAS, query: { term: { 'connector.id': connectorId } }, sort: [{ created_at: 'desc' }], size: 200 });
+    return res.hits.hits.map((h) => ({ ...h._source!, id: h._id! }));
+  }
+  const latestJob = async () => (await jobs())[0];
+  const job = async (id: string) => (await jobs()).find((j) => j.id === id);
+
+  async function sourceRows(): Promise<number> {
+    let total = 0;
+    for (const table of TABLES) total += Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM public.${pg.escapeIdentifier(table)}`)).rows[0]?.n);
+    return total;
+  }
+
+  async function queueFullSync(): Promise<string> {
+    const store = await createProtocolStore(es, 'auto', createLogger('silent'));
+    return store.createJob(connectorId, 'full', 'on_demand');
+  }
+
+  it('images: what our Dockerfiles add on top of their Node base (printed)', async () => {
+    const resolved = JSON.parse(await project.compose(['config', '--format', 'json'])) as { services: Record<string, { image?: string; build?: { args?: Record<string, string> } }> };
+    const sizeOf = async (image: string) => ((await project.docker.getImage(image).inspect()) as { Size: number }).Size;
+    for (const name of ['connectors', 'seed']) {
+      const svc = resolved.services[name]!;
+      const base = svc.build?.args?.NODE_IMAGE ?? 'node:22-bookworm-slim';
+      const [size, baseSize] = [await sizeOf(svc.image!), await sizeOf(base)];
+      figures[`${name} image`] = `${(size / MB).toFixed(0)} MB (${((size - baseSize) / MB).toFixed(0)} MB on top of ${base})`;
+      if (name === 'connectors') expect((size - baseSize) / MB).toBeLessThan(80);
+    }
+  });
+
+  it('survives `docker compose restart connectors` mid-sync: the job resumes and nothing is lost', async () => {
+    // Enough rows that the restart lands while the sync is reading.
+    await db.query(`INSERT INTO public.reviews (id, product_id, customer_id, rating, title, body, verified_purchase, created_at)
+      SELECT 10000000 + g, (SELECT id FROM public.products LIMIT 1), (SELECT min(id) FROM public.customers), 1 + g % 5,
+             'restart test ' || g, repeat('padding ', 40), true, now()
+      FROM generate_series(1, 150000) AS g`);
+    const id = await queueFullSync();
+    const running = await until('the sync under way', async () => {
+      const j = await job(id);
+      return j?.status === 'in_progress' && (j.indexed_document_count ?? 0) > 0 ? j : undefined;
+    });
+    await project.compose(['restart', 'connectors']);
+    const done = await until('the resumed sync', async () => {
+      const j = await job(id);
+      return j && ['completed', 'error', 'canceled'].includes(j.status) ? j : undefined;
+    });
+    figures['restart mid-sync'] = `restarted at ${running.indexed_document_count} documents indexed`;
+    expect(done.status).toBe('completed');
+    expect(done.error).toBeNull();
+    const expected = await sourceRows();
+    await es.indices.refresh({ index: indexName });
+    expect((await es.count({ index: indexName })).count).toBe(expected);
+    expect(await es.exists({ index: indexName, id: `demo_public_reviews_10150000` })).toBe(true);
+    await db.query('DELETE FROM public.reviews WHERE id > 10000000');
+  });
+
+  it('with compose/replicas.yml, three replicas run each of 12 queued jobs exactly once', async () => {
+    await project.compose(['up', '--wait', '--wait-timeout', '300'], ['compose/replicas.yml']);
+    const replicas = (await project.containers(false)).filter((c) => c.Labels['com.docker.compose.service'] === 'connectors');
+    expect(replicas).toHaveLength(3);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await queueFullSync());
+    const finished = await until('12 jobs', async () => {
+      const all = (await jobs()).filter((j) => ids.includes(j.id));
+      return all.length === ids.length && all.every((j) => ['completed', 'error', 'canceled'].includes(j.status)) ? all : undefined;
+    }, 600_000);
+    expect(finished.map((j) => j.status)).toEqual(ids.map(() => 'completed'));
+    // Each job claimed once across every replica's log.
+    const logs = await project.compose(['logs', '--no-color', 'connectors']);
+    for (const id of ids) expect(logs.split(`claimed full sync job ${id} `).length - 1, `claims of job ${id}`).toBe(1);
+    const workers = new Set(finished.map((j) => j.worker_hostname));
+    figures['replicas'] = `12 jobs on ${workers.size} of 3 replicas, each claimed once`;
+    expect((await es.count({ index: indexName })).count).toBe(await sourceRows());
+  });
+
+  it('`down -v` leaves no container, network or volume behind', async () => {
+    await db.end();
+    await project.down();
+    expect(await project.leftovers()).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
+});
