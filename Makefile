@@ -7,8 +7,6 @@ SHELL := /bin/bash
 # The engine `make docker-up` chose (.docker.env), if any; the caller's environment wins.
 COMPOSE ?= set -a; [ -f .docker.env ] && . ./.docker.env; set +a; docker compose
 WS := -w services/connectors
-# Connection settings written by `make services-up`.
-LOAD_SERVICES_ENV := set -a; [ -f .services.env ] && . ./.services.env; set +a
 
 .PHONY: help install build typecheck lint unit integration test run \
         services-up services-down services-status docker-up docker-down offline-images \
@@ -60,8 +58,8 @@ integration: install services-up ## Integration tests against the native service
 test: install services-up docker-up build typecheck lint ## THE test command: typecheck, lint, unit, integration and e2e tests (native and compose)
 	npm test
 
-run: install ## Run the connector service from source, in the foreground
-	$(LOAD_SERVICES_ENV); npm run dev $(WS)
+run: install ## Run the connector service from source, in the foreground (settings: environment, then .env, then .services.env)
+	npm run dev $(WS)
 
 demo: install ## Native quickstart: services, seed, setup, then the connector service in the foreground
 	scripts/demo.sh

@@ -37,7 +37,6 @@ die() { printf '[offline-images] error: %s\n' "$*" >&2; exit 1; }
 [ -f "$ROOT/.docker.env" ] && { set -a; . "$ROOT/.docker.env"; set +a; }
 docker version >/dev/null 2>&1 || die "no Docker engine answers; run scripts/docker-engine.sh up first"
 
-hash_of() { cat "$@" | sha256sum | cut -c1-16; }
 label_of() { docker image inspect --format '{{ index .Config.Labels "pgesc.inputs" }}' "$1" 2>/dev/null || true; }
 current() { [ "$(label_of "$1")" = "$2" ]; }
 
@@ -46,8 +45,10 @@ build() {
   local tag="$1" inputs="$2" dir="$3"; shift 3
   local started=$SECONDS
   log "building $tag"
+  # The classic builder needs no buildx plugin; these Dockerfiles use no BuildKit feature.
   DOCKER_BUILDKIT=0 docker build -q --network host --label "pgesc.inputs=$inputs" \
-    --build-arg "BASE_IMAGE=$PREFIX/debian:$DEBIAN_SUITE" "$@" -t "$tag" "$dir" >/dev/null
+    --build-arg "BASE_IMAGE=$PREFIX/debian:$DEBIAN_SUITE" "$@" -t "$tag" "$dir" 2>&1 >/dev/null \
+    | { grep -v -e 'legacy builder is deprecated' -e 'BuildKit is currently disabled' -e 'environment-variable' -e '^ *$' >&2 || true; }
   log "built $tag in $((SECONDS - started)) s"
 }
 
@@ -97,7 +98,7 @@ elasticsearch_image() {
   local inputs; inputs=$( { printf '%s %s\n' "$ES_VERSION" "$(label_of "$PREFIX/debian:$DEBIAN_SUITE")"; cat "$SRC/elasticsearch/"*; } | sha256sum | cut -c1-16)
   current "$tag" "$inputs" && { log "$tag is current"; return 0; }
   rm -rf "$dir" && mkdir -p "$dir"
-  (cd "$dir" && unzip -q "$zip" && mv "elasticsearch-$ES_VERSION" elasticsearch)
+  es_unzip "$zip" "$dir" && mv "$dir/elasticsearch-$ES_VERSION" "$dir/elasticsearch"
   cp "$SRC/elasticsearch/"* "$dir/"
   build "$tag" "$inputs" "$dir"
 }

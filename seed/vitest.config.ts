@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
+    // Hermetic: a developer's .env must not change what the tests test.
+    env: { USE_DOTENV: 'false' },
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

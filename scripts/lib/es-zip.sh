@@ -12,3 +12,8 @@ es_zip() {
   fi
   printf '%s' "$zip"
 }
+
+# Unpacks the zip into the folder $2 as `elasticsearch-$ES_VERSION/`.
+es_unzip() {
+  if command -v unzip >/dev/null; then unzip -q "$1" -d "$2"; else (cd "$2" && jar xf "$1"); fi
+}

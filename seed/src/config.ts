@@ -124,9 +124,11 @@ function connectionFrom(sources: readonly Record<string, string | undefined>[], 
 /** Validated settings; throws ConfigError listing every problem. */
 export function loadConfig(options: LoadOptions = {}): SeedConfig {
   // Highest precedence first.
-  const sources: Record<string, string | undefined>[] = [options.env ?? process.env];
+  const env = options.env ?? process.env;
+  const sources: Record<string, string | undefined>[] = [env];
   if (options.envFiles !== false) {
-    for (const name of ['.env', '.services.env']) {
+    // USE_DOTENV=false (the tests set it): a user's .env cannot change what they test.
+    for (const name of env.USE_DOTENV === 'false' ? ['.services.env'] : ['.env', '.services.env']) {
       const file = findUp(options.cwd ?? process.cwd(), name);
       if (file) sources.push(parseDotenv(readFileSync(file)));
     }
@@ -156,7 +158,7 @@ export function loadConfig(options: LoadOptions = {}): SeedConfig {
     const name = roleName.trim();
     checkIdentifier('SEED_CONNECTOR_ROLE', name, problems);
     if (/^pg_/i.test(name)) problems.push('SEED_CONNECTOR_ROLE must not start with "pg_" (reserved by PostgreSQL)');
-    const password = pick('SEED_CONNECTOR_PASSWORD') ?? 'connector_reader';
+    const password = pick('SEED_CONNECTOR_PASSWORD') ?? 'readerdemo';
     if (password === '') problems.push('SEED_CONNECTOR_PASSWORD must not be empty');
     if (password.includes('\0')) problems.push('SEED_CONNECTOR_PASSWORD must not contain a NUL character');
     const replication = (pick('SEED_CONNECTOR_REPLICATION')?.trim().toLowerCase() || 'auto') as ReplicationMode;

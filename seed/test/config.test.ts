@@ -35,7 +35,7 @@ describe('loadConfig', () => {
   it('has demo defaults', () => {
     const c = load({ PGHOST: 'db', PGUSER: 'u', PGPASSWORD: 'p' });
     expect(c).toMatchObject({ scale: 1, schema: 'public', force: false, waitSeconds: 30 });
-    expect(c.role).toEqual({ name: 'connector_reader', password: 'connector_reader', replication: 'auto' });
+    expect(c.role).toEqual({ name: 'connector_reader', password: 'readerdemo', replication: 'auto' });
     expect(c.connection).toMatchObject({ host: 'db', port: 5432, user: 'u', password: 'p', database: 'u', target: 'u@db:5432/u' });
   });
 

@@ -3,6 +3,10 @@ import { defineConfig } from 'vitest/config';
 // Unit tests run in parallel; integration tests share one Elasticsearch and one
 // PostgreSQL (and the fixed connector indices), so their files run one at a time,
 // and the e2e suite waits for them (groupOrder) rather than competing for 2 cores.
+// Hermetic: a developer's .env must not change what the tests test (the
+// loaders of the service, setup and seed honour USE_DOTENV).
+const env = { USE_DOTENV: 'false' };
+
 export default defineConfig({
   test: {
     projects: [
@@ -12,6 +16,7 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          env,
         },
       },
       {
@@ -20,6 +25,7 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          env,
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
@@ -32,6 +38,7 @@ export default defineConfig({
           sequence: { groupOrder: 2 },
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
+          env,
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 1_200_000,

@@ -114,6 +114,26 @@ function readCaCert(value: string | undefined): string | undefined {
 }
 
 /**
+ * `.services.env` (written by `make services-up`) under `.env`, the nearest of
+ * each from `cwd` up. `USE_DOTENV=false` skips `.env`: the tests set it, so a
+ * user's `.env` cannot change what they test.
+ */
+export function envFileValues(env: NodeJS.ProcessEnv, cwd: string, enabled = true): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!enabled) return out;
+  for (const name of env.USE_DOTENV === 'false' ? ['.services.env'] : ['.services.env', '.env']) {
+    const file = findUp(cwd, name);
+    if (file) Object.assign(out, parseDotenv(readFileSync(file)));
+  }
+  return out;
+}
+
+/** The environment over the env files: what a command run by hand should see. */
+export function withEnvFiles(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): NodeJS.ProcessEnv {
+  return { ...envFileValues(env, cwd), ...env };
+}
+
+/**
  * One validated config from, lowest precedence first: defaults, the YAML file,
  * `.services.env` (written by `make services-up`), `.env`, `CONNECTORS_ENV_FILE`,
  * the process environment.
@@ -122,13 +142,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
 
-  const fileEnv: Record<string, string> = {};
-  if (options.envFiles !== false) {
-    for (const name of ['.services.env', '.env']) {
-      const file = findUp(cwd, name);
-      if (file) Object.assign(fileEnv, parseDotenv(readFileSync(file)));
-    }
-  }
+  const fileEnv = envFileValues(env, cwd, options.envFiles);
   // An env file handed over by another process (compose's setup job) ranks just below the environment.
   const extraFile = env.CONNECTORS_ENV_FILE ?? fileEnv.CONNECTORS_ENV_FILE;
   if (extraFile) {

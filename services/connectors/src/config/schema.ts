@@ -28,6 +28,7 @@ export const SETTINGS = {
   HTTP_PORT: 'Port of the /health, /ready and /metrics endpoints (0 disables)',
   HTTP_HOST: 'Address the HTTP endpoints bind to',
   LOG_LEVEL: 'trace | debug | info | warn | error | fatal',
+  USE_DOTENV: 'Read .env (the nearest, from the working folder up): true | false; .services.env is always read',
   LOG_FORMAT: 'json (ECS, for log shippers) | pretty (one readable line per event, for a terminal)',
 } as const;
 
@@ -123,6 +124,7 @@ export const rawConfigSchema = z
       })
       .default('info'),
     LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).default('json'),
+    USE_DOTENV: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
     connectors: z.array(connectorEntrySchema).default([]),
   })
   .superRefine((c, ctx) => {

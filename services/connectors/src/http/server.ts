@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.js';
+import { errorMessage } from '../log/redact.js';
 import { metricsRegistry } from '../service/metrics.js';
 
 export interface HealthReport {
@@ -11,12 +12,51 @@ export interface HealthReport {
   details: Record<string, unknown>;
 }
 
+/**
+ * The health endpoint could not listen. `code` is the system error code
+ * (EADDRINUSE, EACCES, ...), `message` says what happened and `hint` what to
+ * do; `cause` is the error `listen` failed with.
+ */
+export class HttpListenError extends Error {
+  override name = 'HttpListenError';
+  readonly code: string | undefined;
+  readonly hint: string;
+  constructor(
+    readonly port: number,
+    readonly host: string,
+    cause: NodeJS.ErrnoException,
+  ) {
+    const { message, hint } = describeListenError(port, host, cause);
+    super(message, { cause });
+    this.code = cause.code;
+    this.hint = hint;
+  }
+}
+
+function describeListenError(port: number, host: string, err: NodeJS.ErrnoException): { message: string; hint: string } {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return { message: `port ${port} is already in use (another connector service or demo?)`, hint: 'Stop it or set HTTP_PORT.' };
+    case 'EACCES':
+      return { message: `not allowed to listen on port ${port} (EACCES)`, hint: 'Set HTTP_PORT to a port above 1023, or to 0 to turn the endpoints off.' };
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return { message: `cannot listen on ${host}: not an address of this machine (${err.code})`, hint: 'Set HTTP_HOST to one of its addresses, or 0.0.0.0 for all.' };
+    default:
+      return { message: `cannot listen on ${host}:${port} (${errorMessage(err)})`, hint: 'Check HTTP_HOST and HTTP_PORT.' };
+  }
+}
+
 export interface HttpServer {
   port: number;
   close(): Promise<void>;
 }
 
-/** /health (liveness), /ready (readiness), /metrics (Prometheus text). */
+/**
+ * /health (liveness), /ready (readiness), /metrics (Prometheus text). Rejects
+ * with an `HttpListenError` when the address cannot be listened on.
+ */
 export async function startHttpServer(
   opts: { port: number; host: string },
   report: () => HealthReport,
@@ -45,7 +85,7 @@ export async function startHttpServer(
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new HttpListenError(opts.port, opts.host, err)));
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;

@@ -49,6 +49,7 @@ export async function runService(
     await preflight(client, log, {
       maxWaitMs: config.elasticsearch.maxWaitMs,
       allowVersionMismatch: config.elasticsearch.allowVersionMismatch,
+      requestTimeoutMs: config.elasticsearch.requestTimeoutMs,
       signal,
     });
     const store = await createProtocolStore(client, config.protocol, log);

@@ -25,7 +25,8 @@ export function runScript(
   const [cmd, ...args] = scriptCommand(workspace, script);
   const child = spawn(cmd === 'node' ? process.execPath : cmd!, args, {
     cwd: path.join(REPO_ROOT, workspace),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    // USE_DOTENV=false: a developer's .env never reaches what the tests start.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', USE_DOTENV: 'false', ...env },
     stdio: ['ignore', stdio.onLine ? 'pipe' : 'ignore', stdio.inheritStderr ? 'inherit' : stdio.onLine ? 'pipe' : 'ignore'],
   });
   if (stdio.onLine) {

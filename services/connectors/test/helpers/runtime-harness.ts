@@ -39,6 +39,7 @@ export function startService(env: Record<string, string>): ServiceProcess {
     cwd: PACKAGE_DIR,
     env: {
       PATH: process.env.PATH ?? '',
+      USE_DOTENV: 'false',
       ELASTICSEARCH_URL: esUrl,
       CONNECTORS_PROTOCOL: 'index',
       CONNECTORS_POLL_INTERVAL: '0.3',

@@ -50,7 +50,7 @@ describe('native Elasticsearch', () => {
   it('fails preflight quickly against a port nobody listens on', async () => {
     const dead = createEsClient({ ...esSettings, url: 'http://127.0.0.1:1', maxRetries: 0 });
     await expect(preflight(dead, createLogger('silent'), { maxWaitMs: 1500, allowVersionMismatch: false })).rejects.toThrow(
-      /not reachable/,
+      /cannot reach Elasticsearch/,
     );
     await dead.close();
   });

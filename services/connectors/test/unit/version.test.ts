@@ -7,9 +7,15 @@ describe('checkVersion', () => {
   it('accepts an identical version silently', () => {
     expect(checkVersion('9.5.1', '9.5.1')).toEqual({ ok: true });
   });
-  it('warns on minor or patch differences', () => {
-    expect(checkVersion('9.5.4', '9.5.1')).toMatchObject({ ok: true, warning: expect.stringContaining('9.5.4') });
-    expect(checkVersion('9.6.0', '9.5.1').warning).toBeDefined();
+  it('only notes a patch-only difference (same major.minor), either way round', () => {
+    expect(checkVersion('9.5.4', '9.5.1')).toEqual({ ok: true, info: 'Elasticsearch 9.5.4, client 9.5.1: same major.minor, patch differs' });
+    expect(checkVersion('9.5.0', '9.5.1')).toEqual({ ok: true, info: 'Elasticsearch 9.5.0, client 9.5.1: same major.minor, patch differs' });
+    expect(checkVersion('9.5.4', '9.5.1').warning).toBeUndefined();
+  });
+  it('warns on a newer minor, whatever the patch', () => {
+    expect(checkVersion('9.6.0', '9.5.1')).toEqual({ ok: true, warning: 'Elasticsearch 9.6.0 differs from client 9.5.1 in minor version' });
+    expect(checkVersion('9.6.1', '9.5.1')).toMatchObject({ ok: true, warning: expect.stringContaining('9.6.1') });
+    expect(checkVersion('9.6.1', '9.5.1').info).toBeUndefined();
   });
   it('refuses a server whose minor is older than the client', () => {
     const r = checkVersion('9.4.3', '9.5.1');
