@@ -9,9 +9,10 @@ cd "$ROOT"
 
 if [ -z "${DEMO_SETTINGS_LOADED:-}" ]; then
   scripts/services.sh up
-  dotenv=(-e .env)
-  [ "${USE_DOTENV:-true}" = false ] && dotenv=()
-  exec env DEMO_SETTINGS_LOADED=1 node_modules/.bin/dotenv "${dotenv[@]}" -e .services.env -- "$0" "$@"
+  # dotenv's own CLI: the first file wins over the next, the environment over both.
+  files=()
+  [ "${USE_DOTENV:-true}" != false ] && [ -f .env ] && files+=(-f .env)
+  exec env DEMO_SETTINGS_LOADED=1 node_modules/.bin/dotenv run -q "${files[@]}" -f .services.env -- "$0" "$@"
 fi
 
 DEMO_DIR="$ROOT/.cache/demo"
@@ -34,8 +35,8 @@ echo "==> building"
 npm run build >/dev/null
 
 echo "==> seeding PostgreSQL ($PGHOST:$PGPORT/$PGDATABASE, SEED_SCALE=${SEED_SCALE:-1})"
-seed_summary=$(npm run --silent start -w seed | tee /dev/stderr | tail -n 1)
-reseeded=$(node -e 'try { console.log(JSON.parse(process.argv[1]).action === "loaded") } catch { console.log(false) }' "$seed_summary")
+npm run --silent start -w seed >"$DEMO_DIR/seed.json"
+reseeded=$(node -e 'try { console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).action === "loaded") } catch { console.log(false) }' "$DEMO_DIR/seed.json")
 
 echo "==> registering connector $CONNECTOR_ID"
 # Native Elasticsearch has no security and no Kibana: setup uses the connector indices directly.

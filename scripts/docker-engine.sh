@@ -14,6 +14,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/lib/state.sh
 source "$ROOT/scripts/lib/state.sh"
+# shellcheck source=scripts/lib/process.sh
+source "$ROOT/scripts/lib/process.sh"
 
 ENGINE_DIR="$STATE_DIR/docker"
 SOCKET="$ENGINE_DIR/docker.sock"
@@ -134,15 +136,7 @@ up() {
 }
 
 down() {
-  if private_running; then
-    local pid; pid=$(cat "$PID_FILE")
-    log "stopping the private dockerd (pid $pid)"
-    kill "$pid" 2>/dev/null || true
-    local i
-    for i in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$PID_FILE"
+  stop_pid_file "$PID_FILE" "the private dockerd" 30
   # .docker.env names the private engine only while it runs.
   if [ -f "$DOCKER_ENV" ] && grep -q '^DOCKER_ENGINE=private' "$DOCKER_ENV"; then rm -f "$DOCKER_ENV"; fi
 }

@@ -24,6 +24,8 @@ SERVICES_USER="${SERVICES_USER:-connectors-dev}"
 
 # shellcheck source=scripts/lib/state.sh
 source "$ROOT/scripts/lib/state.sh"
+# shellcheck source=scripts/lib/process.sh
+source "$ROOT/scripts/lib/process.sh"
 # shellcheck source=scripts/lib/es-zip.sh
 source "$ROOT/scripts/lib/es-zip.sh"
 ES_HOME="$STATE_DIR/elasticsearch-$ES_VERSION"
@@ -146,15 +148,7 @@ start_es() {
 }
 
 stop_es() {
-  if es_running; then
-    local pid; pid=$(cat "$ES_PID")
-    log "stopping Elasticsearch (pid $pid)"
-    kill "$pid" 2>/dev/null || true
-    local i
-    for i in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$ES_PID"
+  stop_pid_file "$ES_PID" Elasticsearch 60
 }
 
 # ------------------------------------------------------------------ PostgreSQL

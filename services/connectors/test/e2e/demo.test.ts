@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client } from '@elastic/elasticsearch';
@@ -85,10 +85,22 @@ describe('make demo', () => {
     expect((await es.count({ index })).count).toBe(expected);
   });
 
+  it('a second make demo on the same port stops before touching any data, saying what to do', async () => {
+    const second = spawnSync('bash', [path.join(REPO_ROOT, 'scripts/demo.sh')], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, SEED_SCHEMA: `${schema}_second`, CONNECTORS_HTTP_PORT: String(port) },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(`port ${port} is already in use`);
+    expect(second.stderr).toContain('CONNECTORS_HTTP_PORT=');
+    expect(`${second.stdout}${second.stderr}`).not.toContain('==> seeding');
+  });
+
   it('Ctrl-C stops it cleanly', async () => {
     process.kill(-demo.pid!, 'SIGINT');
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => demo.once('exit', (c, s) => resolve([c, s])));
-    // The service finished its shutdown; npm, in front of it, ends by re-raising the SIGINT.
     expect(output.some((l) => l.includes('"message":"stopped"')), output.slice(-10).join('\n')).toBe(true);
     expect(code === 0 || signal === 'SIGINT', `exit ${code} ${signal}`).toBe(true);
   });

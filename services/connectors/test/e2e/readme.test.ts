@@ -96,11 +96,12 @@ describe('the README native quickstart, run literally', () => {
     demo.stdout!.on('data', keep);
     demo.stderr!.on('data', keep);
     const tail = () => output.slice(-40).join('\n');
-    await until('the first sync', async () => {
-      if (demo!.exitCode !== null) throw new Error(`make demo exited ${demo!.exitCode}\n${tail()}`);
+    const started = await until('the first sync', async () => {
+      if (demo!.exitCode !== null) return 'exited';
       const c = (await es.get<ConnectorDoc>({ index: CONNECTORS_ALIAS, id: 'postgres-demo' }))._source;
-      return c?.last_sync_status === 'completed' ? c : undefined;
+      return c?.last_sync_status === 'completed' ? 'synced' : undefined;
     }, tail);
+    expect(started, `make demo exited ${demo.exitCode}\n${tail()}`).toBe('synced');
 
     for (const command of commands.slice(1)) {
       if (command === 'make services-down') {

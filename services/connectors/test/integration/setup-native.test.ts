@@ -210,4 +210,16 @@ describe('setup on a cluster without the Connector API', () => {
     expect(doc.index_name).toBe(moved);
     expect(await connectorCount()).toBe(1);
   });
+
+  it('with the compose .env ELASTIC_PASSWORD and Kibana settings on a cluster without security: no API key, no kibana_system, no data view', async () => {
+    const result = await runSetup(
+      client,
+      env({ ELASTIC_PASSWORD: 'elasticdemo', KIBANA_PASSWORD: 'kibanademo', KIBANA_URL: 'http://127.0.0.1:1' }),
+      postgresqlSource,
+      log,
+    );
+    expect(result.apiKeyId).toBeUndefined();
+    expect(result.dataView).toBe('skipped');
+    expect(readFileSync(outputFile, 'utf8')).not.toContain('ELASTICSEARCH_API_KEY');
+  });
 });

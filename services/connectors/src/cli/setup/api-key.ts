@@ -19,8 +19,8 @@ interface ApiKey {
  * ones. Returns the encoded key for the output file.
  */
 export async function ensureApiKey(ctx: SetupContext, currentKeyId: string | null | undefined): Promise<string | undefined> {
-  const { client, settings, store, api, log, result } = ctx;
-  if (!settings.ELASTIC_PASSWORD) return undefined;
+  const { client, settings, store, api, secured, log, result } = ctx;
+  if (!secured) return undefined;
   const id = settings.CONNECTOR_ID;
   const name = `pg-es-connectors-${id}`;
   const kept = settings.SETUP_ROTATE_API_KEY ? undefined : await reusableApiKey(client, settings, name);

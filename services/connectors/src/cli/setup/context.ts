@@ -11,6 +11,8 @@ export interface SetupContext {
   store: IndexProtocolStore;
   /** The cluster has the Connector API: writes go through its endpoints. */
   api: boolean;
+  /** Security is on and ELASTIC_PASSWORD authenticates: API key, kibana_system, Kibana. */
+  secured: boolean;
   log: Logger;
   result: SetupResult;
 }

@@ -4,8 +4,8 @@ import type { SetupContext } from './context.js';
 import type { SetupSettings } from './settings.js';
 
 /** The Kibana data view, under a fixed id so re-runs overwrite it (secured clusters with Kibana only). */
-export async function ensureDataView({ settings, log, result }: SetupContext): Promise<void> {
-  if (!settings.KIBANA_URL || !settings.ELASTIC_PASSWORD) {
+export async function ensureDataView({ settings, secured, log, result }: SetupContext): Promise<void> {
+  if (!settings.KIBANA_URL || !secured) {
     result.dataView = 'skipped';
     return;
   }

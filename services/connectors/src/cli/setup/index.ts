@@ -12,6 +12,7 @@ import type { SetupContext } from './context.js';
 import { ensureDataView } from './data-view.js';
 import { queueFirstSync } from './first-sync.js';
 import { setKibanaPassword } from './kibana-password.js';
+import { securityEnabled } from './security.js';
 import { writeOutputFile } from './output-file.js';
 import type { SetupResult, SetupSettings } from './settings.js';
 
@@ -32,6 +33,7 @@ export async function runSetup(client: Client, settings: SetupSettings, source: 
     settings,
     store: api ? new ApiProtocolStore(client) : new IndexProtocolStore(client),
     api,
+    secured: await securityEnabled({ client, settings, log }),
     log,
     result: { backend: api ? 'api' : 'index', connectorId: settings.CONNECTOR_ID, created: false },
   };
