@@ -59,7 +59,8 @@ test: install services-up docker-up build typecheck lint ## THE test command: ty
 	npm test
 
 run: install ## Run the connector service from source, in the foreground (settings: environment, then .env, then .services.env)
-	npm run dev $(WS)
+	@# Not through npm: a failed start prints the service's one line, without npm's own error lines.
+	node_modules/.bin/tsx services/connectors/src/main.ts
 
 demo: install ## Native quickstart: services, seed, setup, then the connector service in the foreground
 	scripts/demo.sh

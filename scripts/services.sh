@@ -271,10 +271,12 @@ ENV
 # Exit 0 whether running or stopped: a non-zero status is for errors only.
 status() {
   if es_running; then
+    # The port it was started on, which NATIVE_ES_PORT may no longer say.
+    local url; url="http://127.0.0.1:$(cat "$STATE_DIR/es.port" 2>/dev/null || echo "$ES_PORT")"
     # The integ-test build answers GET / with 405, so the version comes from _nodes.
-    local ver; ver=$(curl -sS -m 5 "$(es_url)/_nodes/_local?filter_path=nodes.*.version" 2>/dev/null \
+    local ver; ver=$(curl -sS -m 5 "$url/_nodes/_local?filter_path=nodes.*.version" 2>/dev/null \
       | sed -n 's/.*"version" *: *"\([^"]*\)".*/\1/p' | head -1 || true)
-    echo "elasticsearch: running (pid $(cat "$ES_PID"), $(es_url), version ${ver:-not answering})"
+    echo "elasticsearch: running (pid $(cat "$ES_PID"), $url, version ${ver:-not answering})"
   else
     echo "elasticsearch: stopped"
   fi

@@ -34,18 +34,27 @@ describe('make demo', () => {
     }
   };
 
-  beforeAll(() => {
-    es = new Client({ node: serviceSettings().elasticsearchUrl });
+  function startDemo(seedScale: number): void {
     demo = spawn('bash', [path.join(REPO_ROOT, 'scripts/demo.sh')], {
       cwd: REPO_ROOT,
       // Its own process group, so Ctrl-C can be sent the way a terminal does.
       detached: true,
-      env: { ...process.env, SEED_SCHEMA: schema, SEED_SCALE: String(scale), CONNECTOR_ID: connectorId, CONNECTOR_INDEX_NAME: index, CONNECTORS_HTTP_PORT: String(port), CONNECTORS_POLL_INTERVAL: '1' },
+      env: { ...process.env, SEED_SCHEMA: schema, SEED_SCALE: String(seedScale), CONNECTOR_ID: connectorId, CONNECTOR_INDEX_NAME: index, CONNECTORS_HTTP_PORT: String(port), CONNECTORS_POLL_INTERVAL: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (chunk: Buffer) => output.push(...chunk.toString().split('\n').filter(Boolean));
     demo.stdout?.on('data', keep);
     demo.stderr?.on('data', keep);
+  }
+
+  async function ctrlC(): Promise<[number | null, NodeJS.Signals | null]> {
+    process.kill(-demo.pid!, 'SIGINT');
+    return new Promise((resolve) => demo.once('exit', (c, s) => resolve([c, s])));
+  }
+
+  beforeAll(() => {
+    es = new Client({ node: serviceSettings().elasticsearchUrl });
+    startDemo(scale);
   });
 
   afterAll(async () => {
@@ -99,9 +108,23 @@ describe('make demo', () => {
   });
 
   it('Ctrl-C stops it cleanly', async () => {
-    process.kill(-demo.pid!, 'SIGINT');
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => demo.once('exit', (c, s) => resolve([c, s])));
+    const [code, signal] = await ctrlC();
     expect(output.some((l) => l.includes('"message":"stopped"')), output.slice(-10).join('\n')).toBe(true);
     expect(code === 0 || signal === 'SIGINT', `exit ${code} ${signal}`).toBe(true);
+  });
+
+  it('run again with another SEED_SCALE, it reseeds and syncs the new rows without being asked', async () => {
+    const bigger = 0.3;
+    const expected = Object.values(rowCounts(bigger)).reduce((a, b) => a + b, 0);
+    output.length = 0;
+    startDemo(bigger);
+    const connector = await until('the sync of the new rows', async () => {
+      const doc = (await es.get<ConnectorDoc>({ index: CONNECTORS_ALIAS, id: connectorId }))._source;
+      return doc?.last_sync_status === 'completed' && doc.last_indexed_document_count === expected ? doc : undefined;
+    });
+    expect(connector.last_sync_error).toBeNull();
+    await es.indices.refresh({ index });
+    expect((await es.count({ index })).count).toBe(expected);
+    await ctrlC();
   });
 });

@@ -105,6 +105,9 @@ describe('the README native quickstart, run literally', () => {
 
     for (const command of commands.slice(1)) {
       if (command === 'make services-down') {
+        const status = sh('make services-status');
+        expect(status.code).toBe(0);
+        expect(status.output).toMatch(new RegExp(`elasticsearch: running \\(pid \\d+, http://127\\.0\\.0\\.1:${ports.es}, version \\d`));
         // "Ctrl-C in the demo's terminal", then the documented stop.
         process.kill(-demo.pid!, 'SIGINT');
         await until('the demo to stop', () => (demo!.exitCode !== null || demo!.signalCode ? true : undefined), tail, 60_000);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { ConfigError, loadConfig, withEnvFiles } from '../../src/config/load.js';
 
 const load = (env: Record<string, string>, cwd?: string) => loadConfig({ env, envFiles: false, ...(cwd ? { cwd } : {}) });
 
@@ -124,5 +124,24 @@ describe('loadConfig', () => {
     expect(c.elasticsearch.url).toBe('http://native:9250');
     expect(c.http.port).toBe(2);
     expect(c.logLevel).toBe('error');
+  });
+
+  it('USE_DOTENV=false skips .env but still reads .services.env (what make test sets)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
+    writeFileSync(path.join(dir, '.services.env'), 'ELASTICSEARCH_URL=http://native:9250\nHTTP_PORT=1\n');
+    writeFileSync(path.join(dir, '.env'), 'HTTP_PORT=2\nLOG_LEVEL=warn\n');
+    const c = loadConfig({ env: { USE_DOTENV: 'false' }, cwd: dir });
+    expect(c.elasticsearch.url).toBe('http://native:9250');
+    expect(c.http.port).toBe(1);
+    expect(c.logLevel).toBe('info');
+  });
+
+  it('withEnvFiles gives commands run by hand the same precedence: environment, .env, .services.env', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cfg-'));
+    writeFileSync(path.join(dir, '.services.env'), 'ELASTICSEARCH_URL=http://native:9250\nA=services\nB=services\n');
+    // dotenv rules: an unquoted value with spaces is one value, never run by a shell.
+    writeFileSync(path.join(dir, '.env'), 'A=dotenv\nCONNECTOR_NAME=PostgreSQL demo\n');
+    const env = withEnvFiles({ B: 'environment' }, dir);
+    expect(env).toMatchObject({ ELASTICSEARCH_URL: 'http://native:9250', A: 'dotenv', B: 'environment', CONNECTOR_NAME: 'PostgreSQL demo' });
   });
 });
