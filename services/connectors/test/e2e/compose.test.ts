@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { Client } from '@elastic/elasticsearch';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { JOBS_ALIAS } from '../../src/protocol/indices.js';
 import type { SyncJobDoc } from '../../src/protocol/types.js';
 import { ComposeProject, composeAvailable, composeFiles } from './compose.js';
 import { startCompose } from './stack.js';
+import { REPO_ROOT } from '../helpers/services.js';
 
 /**
  * The compose distribution itself, through the real Compose CLI: the overlays,
@@ -125,6 +127,28 @@ describe.skipIf(!available)('the compose stack', () => {
     const store = await createProtocolStore(es, 'auto', createLogger('silent'));
     return store.createJob(connectorId, 'full', 'on_demand');
   }
+
+  it('a plain `up` rebuilds the images built from this checkout (pull_policy: build), so a git pull never runs stale code', async () => {
+    // The images exist already; without pull_policy: build, compose would not build them again.
+    // A dry run lists its steps, then waits on health checks that never come: read, then stop it.
+    const wanted = ['seed', 'setup', 'connectors'].map((name) => `build service ${name}`);
+    const dry = spawn('docker', project.argv(['--dry-run', 'up', '--detach']), { cwd: REPO_ROOT, env: project.env() });
+    let plan = '';
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 60_000);
+      const read = (chunk: Buffer) => {
+        plan += chunk.toString();
+        if (wanted.every((w) => plan.includes(w))) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      dry.stdout.on('data', read);
+      dry.stderr.on('data', read);
+    });
+    dry.kill();
+    for (const w of wanted) expect(plan).toContain(w);
+  });
 
   it('images: what our Dockerfiles add on top of their Node base (printed)', async () => {
     const resolved = JSON.parse(await project.compose(['config', '--format', 'json'])) as { services: Record<string, { image?: string; build?: { args?: Record<string, string> } }> };

@@ -52,11 +52,20 @@ export class ComposeProject {
   }
 
   /** `docker compose -p <name> -f … <args>`; `extraFiles` add overlays for this call. */
-  async compose(args: string[], extraFiles: string[] = []): Promise<string> {
-    const files = [...this.files, ...extraFiles].flatMap((f) => ['-f', f]);
+  argv(args: string[], extraFiles: string[] = []): string[] {
+    return ['compose', '-p', this.name, ...[...this.files, ...extraFiles].flatMap((f) => ['-f', f]), ...args];
+  }
+
+  /** The caller's environment with this project's ports and variables; the files come from argv. */
+  env(): NodeJS.ProcessEnv {
     const env = { ...process.env, ...Object.fromEntries(Object.entries(this.ports).map(([k, v]) => [k, String(v)])), ...this.vars };
     delete env.COMPOSE_FILE;
-    const { stdout } = await run('docker', ['compose', '-p', this.name, ...files, ...args], { cwd: REPO_ROOT, env, maxBuffer: 64 * 1024 * 1024 });
+    return env;
+  }
+
+  /** Runs a compose command to its end; its stdout. */
+  async compose(args: string[], extraFiles: string[] = []): Promise<string> {
+    const { stdout } = await run('docker', this.argv(args, extraFiles), { cwd: REPO_ROOT, env: this.env(), maxBuffer: 64 * 1024 * 1024 });
     return stdout;
   }
 

@@ -130,9 +130,11 @@ describe.each(kinds)('quickstart end to end (%s)', (kind) => {
     expect(await es.exists({ index: stack.indexName, id: `${database}_public_reviews_${removedId}` })).toBe(false);
   });
 
-  it('the service reports healthy', async () => {
-    const res = await fetch(stack.healthUrl);
-    expect(res.status).toBe(200);
+  it('the service reports healthy and ready (through the published port on compose)', async () => {
+    expect((await fetch(stack.healthUrl)).status).toBe(200);
+    const ready = await fetch(stack.healthUrl.replace(/\/health$/, '/ready'));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true });
   });
 
   it('Kibana has the data view (stacks with Kibana only)', async (ctx) => {
