@@ -2,46 +2,26 @@ import type { Client } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
 import { loadConfig, secretsOf } from '../config/load.js';
 import { createEsClient } from '../es/client.js';
-import { clusterInfo } from '../es/preflight.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { PreflightError, unreachableReason, waitForElasticsearch } from '../es/preflight.js';
+import { createLogger } from '../log/logger.js';
 import { errorMessage, registerSecret } from '../log/redact.js';
 import { createProtocolStore } from '../protocol/detect.js';
 import type { ProtocolStore } from '../protocol/store.js';
-import { sleep } from '../util/sleep.js';
 import { CliError, EXIT } from './exit.js';
 
-/** Nothing answered at all (refused, unresolvable, timed out): as opposed to an answer we did not like. */
-export function isUnreachable(err: unknown): boolean {
-  return err instanceof errors.ConnectionError || err instanceof errors.TimeoutError || err instanceof errors.NoLivingConnectionsError;
-}
-
-/** The one line shown when the cluster cannot be reached; other errors pass through unchanged. */
-export function unreachableAs(err: unknown, url: string): unknown {
-  if (!isUnreachable(err)) return err;
-  const cause = errorMessage(err).replace(/\.$/, '');
-  return new CliError(
-    `cannot reach Elasticsearch at ${errorMessage(url)}: ${cause}. Is it running? (make services-up, or set ELASTICSEARCH_URL)`,
-    EXIT.unreachable,
-  );
-}
-
 /**
- * Until the cluster answers, or `maxWaitMs` (0: one attempt). Unlike the
- * service's `waitForElasticsearch`, the last error is rethrown as it is, so a
- * cluster that is not there can be told from one that refused us.
+ * The CLI's line and exit code for a cluster that cannot be used: preflight's
+ * own classification (one for the service and the CLI), exit 3 when nothing
+ * answered. A connection lost later in a command counts as unreachable too.
  */
-export async function reachCluster(client: Client, log: Logger, maxWaitMs: number): Promise<void> {
-  const deadline = Date.now() + maxWaitMs;
-  for (let delay = 1000; ; delay = Math.min(delay * 2, 30_000)) {
-    try {
-      await clusterInfo(client);
-      return;
-    } catch (err) {
-      if (!isUnreachable(err) || Date.now() + delay > deadline) throw err;
-      log.warn(`waiting for Elasticsearch: ${errorMessage(err)}`);
-      await sleep(delay);
-    }
+export function asCliError(err: unknown, url: string): unknown {
+  if (err instanceof PreflightError) {
+    return new CliError([err.message, err.hint].filter(Boolean).join('. '), err.problem === 'unreachable' ? EXIT.unreachable : EXIT.failed);
   }
+  if (err instanceof errors.ConnectionError || err instanceof errors.TimeoutError || err instanceof errors.NoLivingConnectionsError) {
+    return new CliError(`cannot reach Elasticsearch at ${errorMessage(url)} (${unreachableReason(err)}). Start it (make services-up) or set ELASTICSEARCH_URL`, EXIT.unreachable);
+  }
+  return err;
 }
 
 /**
@@ -54,10 +34,11 @@ export async function withStore<T>(fn: (store: ProtocolStore, client: Client) =>
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const client = createEsClient(config.elasticsearch);
   try {
-    await reachCluster(client, log, 0);
+    // Interactive commands do not wait for a cluster that is down: one attempt.
+    await waitForElasticsearch(client, log, 0);
     return await fn(await createProtocolStore(client, config.protocol, log), client);
   } catch (err) {
-    throw unreachableAs(err, config.elasticsearch.url);
+    throw asCliError(err, config.elasticsearch.url);
   } finally {
     await client.close();
   }

@@ -4,7 +4,8 @@ import { createEsClient } from '../es/client.js';
 import { createLogger } from '../log/logger.js';
 import { registerSecret } from '../log/redact.js';
 import { postgresqlSource } from '../sources/postgresql/index.js';
-import { reachCluster, unreachableAs } from './cluster.js';
+import { waitForElasticsearch } from '../es/preflight.js';
+import { asCliError } from './cluster.js';
 import { runSetup, setupSettingsSchema, type SetupSettings } from './setup/index.js';
 
 /** The environment over .env over .services.env, as for the service itself. */
@@ -44,11 +45,11 @@ export async function setupCommand(): Promise<void> {
     allowVersionMismatch: false,
   });
   try {
-    await reachCluster(client, log, maxWaitMs);
+    await waitForElasticsearch(client, log, maxWaitMs);
     const result = await runSetup(client, settings, postgresqlSource, log);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } catch (err) {
-    throw unreachableAs(err, settings.ELASTICSEARCH_URL);
+    throw asCliError(err, settings.ELASTICSEARCH_URL);
   } finally {
     await client.close();
   }

@@ -148,7 +148,9 @@ export async function waitForElasticsearch(
   let pause: number | undefined;
   for (let attempt = 1; ; attempt++) {
     const left = maxWaitMs - (Date.now() - started);
-    const timeoutMs = Math.min(opts.requestTimeoutMs ?? DEFAULT_ATTEMPT_MS, Math.max(left, MIN_ATTEMPT_MS));
+    // No wait at all (interactive commands): one attempt with the whole request timeout.
+    const attemptMs = opts.requestTimeoutMs ?? DEFAULT_ATTEMPT_MS;
+    const timeoutMs = maxWaitMs === 0 ? attemptMs : Math.min(attemptMs, Math.max(left, MIN_ATTEMPT_MS));
     try {
       return await clusterInfo(client, { timeoutMs, ...(signal ? { signal } : {}) });
     } catch (err) {
@@ -160,7 +162,8 @@ export async function waitForElasticsearch(
       }
       pause = nextPause(pause, Date.now() - started, maxWaitMs);
       if (pause === undefined) {
-        throw new PreflightError(`cannot reach Elasticsearch at ${url} after ${seconds(maxWaitMs)} s (${reason})`, {
+        const waited = maxWaitMs > 0 ? ` after ${seconds(maxWaitMs)} s` : '';
+        throw new PreflightError(`cannot reach Elasticsearch at ${url}${waited} (${reason})`, {
           problem: 'unreachable',
           hint: 'Start it (make services-up) or set ELASTICSEARCH_URL.',
           cause: err,
