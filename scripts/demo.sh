@@ -7,13 +7,21 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-if [ -z "${DEMO_SETTINGS_LOADED:-}" ]; then
-  scripts/services.sh up
-  # dotenv's own CLI: the first file wins over the next, the environment over both.
-  files=()
-  [ "${USE_DOTENV:-true}" != false ] && [ -f .env ] && files+=(-f .env)
-  exec env DEMO_SETTINGS_LOADED=1 node_modules/.bin/dotenv run -q "${files[@]}" -f .services.env -- "$0" "$@"
-fi
+scripts/services.sh up
+# .env over .services.env, parsed by dotenv's own parser (the service's rules);
+# a variable the environment already has is kept.
+while IFS= read -r -d '' assignment; do
+  export "$assignment"
+done < <(USE_DOTENV="${USE_DOTENV:-true}" node -e '
+  const { existsSync, readFileSync } = require("fs");
+  const { parse } = require("dotenv");
+  const files = (process.env.USE_DOTENV === "false" ? [] : [".env"]).concat(".services.env");
+  const seen = new Set(Object.keys(process.env));
+  for (const file of files.filter(existsSync)) {
+    for (const [key, value] of Object.entries(parse(readFileSync(file)))) {
+      if (!seen.has(key)) { seen.add(key); process.stdout.write(`${key}=${value}\0`); }
+    }
+  }')
 
 DEMO_DIR="$ROOT/.cache/demo"
 mkdir -p "$DEMO_DIR"
@@ -50,7 +58,9 @@ env -u ELASTIC_PASSWORD -u KIBANA_URL \
 
 # Setup queues a first sync only for a connector that never synced; new data
 # (another SEED_SCALE) on a connector that did gets a sync of its own.
-if [ "$reseeded" = true ] && ! grep -q '"firstSyncJobId"' "$DEMO_DIR/setup.json"; then
+# Setup logs on stdout too; its result is the last line.
+first_sync=$(node -e 'const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n"); console.log(Boolean(JSON.parse(lines.at(-1)).firstSyncJobId))' "$DEMO_DIR/setup.json")
+if [ "$reseeded" = true ] && [ "$first_sync" = false ]; then
   "${CLI[@]}" sync "$CONNECTOR_ID"
 fi
 
