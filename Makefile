@@ -4,8 +4,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-# The engine `make docker-up` chose (.docker.env), if any; the caller's environment wins.
-COMPOSE ?= set -a; [ -f .docker.env ] && . ./.docker.env; set +a; docker compose
+# docker compose on the engine `make docker-up` chose (.docker.env), if any; the caller's environment wins.
+COMPOSE ?= scripts/compose
 WS := -w services/connectors
 
 .PHONY: help install build typecheck lint unit integration test run \

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # A Docker engine wherever one can be had.
 #   scripts/docker-engine.sh up|down|status
-# up:     use the engine that answers (DOCKER_HOST or the default socket); else,
-#         as root, install Debian's docker.io if missing and start a private
-#         dockerd (own data root, exec root and socket; it never touches the
-#         firewall or the routing). Makes sure the Compose v2 CLI plugin exists.
-#         Writes DOCKER_HOST (and DOCKER_CONFIG, COMPOSE_FILE where they apply)
-#         to .docker.env.
+# up:     use your engine if the docker CLI reaches one (DOCKER_HOST or its
+#         current context) and has Compose v2; else, as root, install Debian's
+#         docker.io if missing and start a private dockerd (own data root, exec
+#         root and socket; it never touches the firewall or the routing), with
+#         a Compose v2 plugin of its own. Writes .docker.env: for the private
+#         engine DOCKER_HOST, DOCKER_CONFIG and COMPOSE_FILE (the offline overlay).
 # down:   stops only the daemon that `up` started, by its pid file.
 # status: which engine, and whether it answers.
 set -euo pipefail
@@ -30,18 +30,14 @@ log() { printf '[docker] %s\n' "$*" >&2; }
 die() { printf '[docker] error: %s\n' "$*" >&2; exit 1; }
 
 answers() { DOCKER_HOST="$1" timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+# The caller's own engine: DOCKER_HOST, or the docker CLI's current context.
+user_engine_answers() {
+  [ "${DOCKER_HOST:-}" != "unix://$SOCKET" ] && command -v docker >/dev/null \
+    && timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
 
 private_running() { [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null; }
 
-# The engine someone else runs: the caller's DOCKER_HOST, else the default socket.
-foreign_engine() {
-  local host
-  for host in "${DOCKER_HOST:-}" unix:///var/run/docker.sock; do
-    [ -n "$host" ] && [ "$host" != "unix://$SOCKET" ] || continue
-    command -v docker >/dev/null && answers "$host" && { printf '%s' "$host"; return 0; }
-  done
-  return 1
-}
 
 install_engine() {
   command -v dockerd >/dev/null && command -v docker >/dev/null && return 0
@@ -62,13 +58,13 @@ start_private() {
     # bridges and the host through published 127.0.0.1 ports, nothing more; the
     # machine's firewall and NAT are left alone. Builds use the host network.
     # No default bridge: compose makes its own networks, and docker0 stays free
-    # for any other engine on the machine.
+    # for any other engine on the machine. No IP forwarding: nothing is routed.
     setsid dockerd \
       --data-root "$ENGINE_DIR/data" \
       --exec-root "$ENGINE_DIR/exec" \
       --pidfile "$PID_FILE" \
       -H "unix://$SOCKET" \
-      --iptables=false --ip-masq=false --bridge=none \
+      --iptables=false --ip-masq=false --ip-forward=false --bridge=none \
       --ip 127.0.0.1 \
       >"$ENGINE_LOG" 2>&1 </dev/null &
   fi
@@ -84,13 +80,11 @@ start_private() {
   die "dockerd did not answer within 60 s; log: $ENGINE_LOG"
 }
 
-# The Compose v2 plugin: the one the docker CLI already has, else one built
-# with `go install` and cached, installed for the private engine only.
+# The Compose v2 plugin for the private engine: the one the docker CLI already
+# has, else one built with `go install` and cached, installed for it alone.
 ensure_compose() {
   local config_dir="$1"
-  if [ -z "$config_dir" ] && docker compose version >/dev/null 2>&1; then return 0; fi
-  if [ -n "$config_dir" ] && DOCKER_CONFIG="$config_dir" docker compose version >/dev/null 2>&1; then return 0; fi
-  [ -n "$config_dir" ] || die "this engine's docker CLI has no Compose v2 plugin; install docker-compose-plugin (Compose v2)"
+  if DOCKER_CONFIG="$config_dir" docker compose version >/dev/null 2>&1; then return 0; fi
   if [ ! -x "$COMPOSE_CACHE/docker-compose" ]; then
     command -v go >/dev/null || die "no Compose v2 plugin and no Go toolchain to build one"
     log "building Docker Compose $COMPOSE_VERSION from the Go module proxy (about 2 minutes, once)"
@@ -103,29 +97,34 @@ ensure_compose() {
   ln -sf "$COMPOSE_CACHE/docker-compose" "$config_dir/cli-plugins/docker-compose"
 }
 
-write_env() {
-  {
-    echo "# Written by scripts/docker-engine.sh; the Docker engine the project uses."
-    echo "DOCKER_HOST=$1"
-    [ -n "$2" ] && echo "DOCKER_CONFIG=$2"
-    # The private engine is the one of machines without a registry: compose
-    # then uses the images built here (scripts/offline-images.sh).
-    [ "$3" = private ] && echo "COMPOSE_FILE=docker-compose.yml:compose/offline.yml"
-    echo "DOCKER_ENGINE=$3"
-  } > "$DOCKER_ENV"
+# The private engine is the one of machines without a registry: compose then
+# uses the images built here (scripts/offline-images.sh). A user's own engine
+# is used as the docker CLI finds it, so .docker.env only says which it is.
+write_private_env() {
+  cat > "$DOCKER_ENV" <<ENV
+# Written by scripts/docker-engine.sh; the Docker engine the project uses.
+DOCKER_HOST=unix://$SOCKET
+DOCKER_CONFIG=$ENGINE_DIR/config
+COMPOSE_FILE=docker-compose.yml:compose/offline.yml
+DOCKER_ENGINE=private
+ENV
 }
 
 up() {
-  local host
-  if host=$(foreign_engine); then
-    log "using the engine at $host"
-    ensure_compose ""
-    write_env "$host" "" external
+  if user_engine_answers; then
+    if ! docker compose version >/dev/null 2>&1; then
+      rm -f "$DOCKER_ENV"
+      log "your Docker engine answers but its CLI has no Compose v2 plugin (docker-compose-plugin): the compose path is skipped (native tests still run)"
+      return 0
+    fi
+    log "using your Docker engine ($(docker context show 2>/dev/null || echo "${DOCKER_HOST:-default}"))"
+    printf '# Written by scripts/docker-engine.sh\nDOCKER_ENGINE=external\n' > "$DOCKER_ENV"
+    return 0
   elif [ "$(id -u)" = 0 ]; then
     install_engine
     start_private
     ensure_compose "$ENGINE_DIR/config"
-    write_env "unix://$SOCKET" "$ENGINE_DIR/config" private
+    write_private_env
     log "private engine ready: DOCKER_HOST=unix://$SOCKET"
   else
     rm -f "$DOCKER_ENV"
@@ -144,8 +143,8 @@ down() {
 status() {
   if private_running; then
     echo "docker: private engine running (pid $(cat "$PID_FILE"), unix://$SOCKET)"
-  elif host=$(foreign_engine); then
-    echo "docker: engine at $host"
+  elif user_engine_answers; then
+    echo "docker: your engine ($(docker context show 2>/dev/null || echo "${DOCKER_HOST:-default}"))"
   else
     echo "docker: no engine"
   fi

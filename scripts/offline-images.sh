@@ -23,9 +23,10 @@ source "$ROOT/scripts/lib/es-zip.sh"
 PREFIX="pg-es-connectors-offline"
 DEBIAN_SUITE="${OFFLINE_DEBIAN_SUITE:-trixie}"
 DEBIAN_MIRROR="${OFFLINE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The tags compose/offline.yml names: node:22, postgres:17, elasticsearch:$ES_VERSION.
 NODE_VERSION="${OFFLINE_NODE_VERSION:-22.23.5}"
 NPM_VERSION="${OFFLINE_NPM_VERSION:-10.9.9}"
-PG_MAJOR="${OFFLINE_PG_MAJOR:-17}"
+PG_MAJOR=17
 # The bundle containers need to verify the registries' TLS: the machine's own.
 EXTRA_CA_CERTS="${EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
 SRC="$ROOT/scripts/offline-images"
@@ -94,11 +95,12 @@ node_image() {
 elasticsearch_image() {
   local tag="$PREFIX/elasticsearch:$ES_VERSION"
   local dir="$WORK/elasticsearch"
-  local zip; zip=$(es_zip) || exit 1
   local inputs; inputs=$( { printf '%s %s\n' "$ES_VERSION" "$(label_of "$PREFIX/debian:$DEBIAN_SUITE")"; cat "$SRC/elasticsearch/"*; } | sha256sum | cut -c1-16)
   current "$tag" "$inputs" && { log "$tag is current"; return 0; }
+  local zip; zip=$(es_zip) || exit 1
   rm -rf "$dir" && mkdir -p "$dir"
-  es_unzip "$zip" "$dir" && mv "$dir/elasticsearch-$ES_VERSION" "$dir/elasticsearch"
+  es_unzip "$zip" "$dir"
+  mv "$dir/elasticsearch-$ES_VERSION" "$dir/elasticsearch"
   cp "$SRC/elasticsearch/"* "$dir/"
   build "$tag" "$inputs" "$dir"
 }

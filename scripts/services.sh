@@ -219,7 +219,9 @@ start_pg() {
     as_service_user "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -m fast -w -t 60 restart >/dev/null \
       || { tail -n 20 "$PG_LOG" >&2 || true; die "PostgreSQL did not restart; log: $PG_LOG"; }
   elif pg_running; then
-    log "PostgreSQL already running"
+    # Apply edits of compose/postgres/postgresql.conf (settings that need a restart say so in the log).
+    as_service_user "$bin/pg_ctl" -D "$PG_DATA" reload >/dev/null
+    log "PostgreSQL already running (settings reloaded)"
   else
     mkdir -p "$PG_RUN"; [ "$(id -u)" = 0 ] && chown "$SERVICES_USER" "$PG_RUN"
     log "starting PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"

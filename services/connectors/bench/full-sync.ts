@@ -9,8 +9,9 @@ import path from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import pg from 'pg';
 import { rowCounts, TABLES } from '@pg-es-connectors/seed/dataset';
-import { CONNECTORS_ALIAS, JOBS_ALIAS } from '../src/protocol/indices.js';
+import { JOBS_ALIAS } from '../src/protocol/indices.js';
 import type { SyncJobDoc } from '../src/protocol/types.js';
+import { deleteConnectors } from '../test/helpers/connector-docs.js';
 import { exitOk, runScript } from '../test/helpers/package-script.js';
 import { serviceSettings } from '../test/helpers/services.js';
 
@@ -155,21 +156,12 @@ async function main(): Promise<void> {
     }
     await es.indices.delete({ index: connectorId, ignore_unavailable: true }).catch(() => undefined);
     // Its connector and job documents go too: a benchmark leaves nothing behind.
-    await es.delete({ index: CONNECTORS_ALIAS, id: connectorId, refresh: true }).catch(() => undefined);
-    await deleteJobsOf(es, connectorId).catch(() => undefined);
+    await deleteConnectors(es, [connectorId]).catch(() => undefined);
     await es.close();
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.query(`DROP ROLE IF EXISTS ${role}`);
     await admin.end();
   }
-}
-
-/** The integ-test Elasticsearch has no _delete_by_query: the jobs are found, then deleted. */
-async function deleteJobsOf(es: Client, connectorId: string): Promise<void> {
-  await es.indices.refresh({ index: JOBS_ALIAS });
-  const res = await es.search({ index: JOBS_ALIAS, query: { term: { 'connector.id': connectorId } }, size: 1000, _source: false });
-  const operations = res.hits.hits.map((h) => ({ delete: { _index: h._index, _id: h._id! } }));
-  if (operations.length) await es.bulk({ operations, refresh: true });
 }
 
 main().catch((err: unknown) => {

@@ -179,6 +179,9 @@ describe.skipIf(!available)('the compose stack', () => {
       return j && ['completed', 'error', 'canceled'].includes(j.status) ? j : undefined;
     });
     figures['restart mid-sync'] = `restarted at ${running.indexed_document_count} documents indexed`;
+    // Resumed, not finished before the restart: the restarted service claimed the same job again.
+    const logs = await project.compose(['logs', '--no-color', 'connectors']);
+    expect(logs.split(`claimed full sync job ${id} `).length - 1, 'claims of the restarted job').toBe(2);
     expect(done.status).toBe('completed');
     expect(done.error).toBeNull();
     const expected = await sourceRows();

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Client } from '@elastic/elasticsearch';
 import { newConnectorDoc } from '../../src/protocol/documents.js';
-import { CONNECTORS_ALIAS, JOBS_ALIAS } from '../../src/protocol/indices.js';
 import type { ConnectorDoc, FilteringRules, SyncJobDoc } from '../../src/protocol/types.js';
 import { postgresqlSource } from '../../src/sources/postgresql/index.js';
 import { store, waitFor } from './runtime-harness.js';
+export { deleteConnectors } from './connector-docs.js';
 import { serviceSettings } from './services.js';
 
 /** Helpers for running the real `postgresql` source through the protocol runtime. */
@@ -84,19 +84,6 @@ export async function filteringOf(client: Client, connectorId: string) {
   return entry;
 }
 
-/** Removes the connector documents and their jobs (the content indices are kept). No delete-by-query: the x-pack-less server has none. */
-export async function deleteConnectors(client: Client, ids: string[]): Promise<void> {
-  await client.indices.refresh({ index: JOBS_ALIAS });
-  const jobs = await client.search({ index: JOBS_ALIAS, query: { terms: { 'connector.id': ids } }, _source: false, size: 10_000 });
-  const operations = [
-    ...jobs.hits.hits.map((h) => ({ delete: { _index: h._index, _id: h._id ?? '' } })),
-    ...ids.map((id) => ({ delete: { _index: CONNECTORS_ALIAS, _id: id } })),
-  ];
-  if (!operations.length) return;
-  const res = await client.bulk({ operations, refresh: true });
-  const failed = res.items.filter((i) => i.delete?.error);
-  if (failed.length) throw new Error(`could not delete ${failed.length} connector or job documents: ${JSON.stringify(failed[0])}`);
-}
 
 /** Peak resident set size (VmHWM) of a Linux process, in KiB. */
 export function peakRssKiB(pid: number): number {

@@ -9,8 +9,8 @@ const flag = (fallback: 'true' | 'false') =>
 
 /**
  * Compose switches a feature off by setting its variable to "" (the offline
- * overlay blanks ELASTIC_PASSWORD, KIBANA_URL, KIBANA_PASSWORD), so an empty
- * value counts as unset: absent, or the default.
+ * overlay blanks ELASTIC_PASSWORD and KIBANA_URL), so an empty value counts as
+ * unset: absent, or the default.
  */
 function withoutEmptyValues(env: unknown): unknown {
   if (typeof env !== 'object' || env === null) return env;
