@@ -38,6 +38,11 @@ async function main(): Promise<number> {
     log.info('stopped');
     return 0;
   } catch (err) {
+    // Stopped on purpose before start-up finished (Ctrl-C while waiting for Elasticsearch): not a failure.
+    if (err instanceof PreflightError && err.problem === 'interrupted') {
+      log.info(`stopped before start-up completed: ${err.message}`);
+      return 0;
+    }
     logFailure(log, err);
     return 1;
   } finally {

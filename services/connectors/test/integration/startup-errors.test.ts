@@ -18,13 +18,13 @@ interface Run {
   ms: number;
 }
 
-function runMain(env: Record<string, string>): Promise<Run> {
+function runMain(env: Record<string, string>, sigtermAfterMs?: number): Promise<Run> {
   const started = Date.now();
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: PACKAGE_DIR,
     env: {
       PATH: process.env.PATH ?? '',
-      // Only what the test sets: no .env / .services.env of the checkout.
+      // Only what the test sets: no .env of the checkout.
       USE_DOTENV: 'false',
       CONNECTOR_IDS: 'startup-errors',
       CONNECTORS_PROTOCOL: 'index',
@@ -40,6 +40,7 @@ function runMain(env: Record<string, string>): Promise<Run> {
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  if (sigtermAfterMs !== undefined) setTimeout(() => child.kill('SIGTERM'), sigtermAfterMs);
   return new Promise((resolve) => {
     child.on('close', (code) => {
       clearTimeout(killer);
@@ -168,5 +169,14 @@ describe('start-up failures: one line with the cause and the next step', () => {
     const run = await runMain({ ELASTICSEARCH_URL: serviceSettings().elasticsearchUrl, HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1' });
     const fatal = onlyFatal(run);
     expect(fatal.message).toBe(`port ${port} is already in use (another connector service or demo?). Stop it or set HTTP_PORT.`);
+  });
+
+  it('SIGTERM while waiting for Elasticsearch stops at once, exit 0, as a stop and not a failure', async () => {
+    const run = await runMain({ ELASTICSEARCH_URL: 'http://127.0.0.1:1', ELASTICSEARCH_MAX_WAIT: '60' }, 1500);
+    expect(run.code).toBe(0);
+    expect(run.ms).toBeLessThan(10_000);
+    const lines = parse(run);
+    expect(lines.filter((l) => l['log.level'] === 'fatal')).toEqual([]);
+    expect(lines.some((l) => l.message.startsWith('stopped before start-up completed'))).toBe(true);
   });
 });
