@@ -1,3 +1,4 @@
+import { defaultDomainFiltering } from './documents.js';
 import { ensureConnectorIndices } from './indices.js';
 import { IndexProtocolStore, sameDraft } from './index-store.js';
 import type { JobStats } from './store.js';
@@ -24,7 +25,7 @@ export class ApiProtocolStore extends IndexProtocolStore {
   override async updateFilteringValidation(id: string, validation: FilteringValidation, validatedDraft?: FilteringRules): Promise<boolean> {
     if (validatedDraft) {
       // The endpoint has no precondition: check the draft is still the one validated.
-      const current = (await this.getConnector(id))?.doc.filtering?.find((f) => f.domain === 'DEFAULT');
+      const current = defaultDomainFiltering((await this.getConnector(id))?.doc.filtering);
       if (!current || !sameDraft(current.draft, validatedDraft)) return false;
     }
     await this.client.connector.updateFilteringValidation({ connector_id: id, validation });

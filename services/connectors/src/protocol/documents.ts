@@ -79,12 +79,20 @@ export function newConnectorDoc(fields: {
 
 export const ACL_INDEX_PREFIX = '.search-acl-filter-';
 
+/**
+ * The filtering entry a sync uses: the `DEFAULT` domain's, as Elastic's service
+ * picks it; an entry of another domain never stands in for it.
+ */
+export function defaultDomainFiltering(filtering: FilteringEntry[] | null | undefined): FilteringEntry | undefined {
+  return filtering?.find((f) => f.domain === 'DEFAULT');
+}
+
 /** What `POST _connector/_sync_job` stores: a snapshot of the connector (A.4). */
 export function newJobDoc(connectorId: string, connector: ConnectorDoc, jobType: JobType, trigger: TriggerMethod): SyncJobDoc {
   if (!connector.index_name) throw new Error(`connector ${connectorId} has no index_name`);
   if (!connector.service_type) throw new Error(`connector ${connectorId} has no service_type`);
   const now = new Date().toISOString();
-  const active = connector.filtering?.[0]?.active ?? null;
+  const active = defaultDomainFiltering(connector.filtering)?.active ?? null;
   return {
     cancelation_requested_at: null,
     canceled_at: null,

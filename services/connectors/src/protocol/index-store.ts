@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Client } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
-import { newJobDoc } from './documents.js';
+import { defaultDomainFiltering, newJobDoc } from './documents.js';
 import { CONNECTORS_ALIAS, JOBS_ALIAS, ensureConnectorIndices } from './indices.js';
 import {
   ProtocolError,
@@ -181,8 +181,8 @@ export class IndexProtocolStore implements ProtocolStore {
       const connector = await this.getConnector(id);
       if (!connector) throw new ProtocolError(`connector ${id} not found`);
       const filtering = structuredClone(connector.doc.filtering ?? []);
-      const entry = filtering.find((f) => f.domain === 'DEFAULT') ?? filtering[0];
-      if (!entry) throw new ProtocolError(`connector ${id} has no filtering`);
+      const entry = defaultDomainFiltering(filtering);
+      if (!entry) throw new ProtocolError(`connector ${id} has no DEFAULT filtering`);
       if (!edit(entry)) return false;
       if (await this.updateConnector(id, { filtering }, connector)) return true;
     }

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../log/redact.js';
-import { rulesEnabled } from '../protocol/documents.js';
+import { defaultDomainFiltering, rulesEnabled } from '../protocol/documents.js';
 import { statusOf } from '../protocol/index-store.js';
 import type { ProtocolStore } from '../protocol/store.js';
 import type { ConnectorDoc, ConnectorRecord, FilteringValidation } from '../protocol/types.js';
@@ -118,7 +118,7 @@ async function checkSource(factory: DataSourceFactory, doc: ConnectorDoc, log: L
 async function validateDraftRules(store: ProtocolStore, connector: ConnectorRecord, factory: DataSourceFactory, log: Logger): Promise<void> {
   const enabled = rulesEnabled(connector.doc.features);
   if (!enabled.basic && !enabled.advanced) return;
-  const entry = connector.doc.filtering?.find((f) => f.domain === 'DEFAULT') ?? connector.doc.filtering?.[0];
+  const entry = defaultDomainFiltering(connector.doc.filtering);
   if (!entry || entry.draft.validation?.state !== 'edited') return;
 
   const errors: FilteringValidation['errors'] = enabled.basic ? validateBasicRules(entry.draft.rules ?? []) : [];
