@@ -40,11 +40,13 @@ SERVICES_ENV="$ROOT/.services.env"
 log() { printf '[services] %s\n' "$*" >&2; }
 die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
 
+# In a session of its own: a server started from `make demo` must not share the
+# terminal's process group, or the Ctrl-C meant for the demo would stop it too.
 as_service_user() {
   if [ "$(id -u)" = 0 ]; then
-    runuser -u "$SERVICES_USER" -- env "$@"
+    setsid -w runuser -u "$SERVICES_USER" -- env "$@"
   else
-    env "$@"
+    setsid -w env "$@"
   fi
 }
 

@@ -110,6 +110,10 @@ describe('the README native quickstart, run literally', () => {
       return c?.last_sync_status === 'completed' ? 'synced' : undefined;
     }, tail);
     expect(started, `make demo exited ${demo.exitCode}\n${tail()}`).toBe('synced');
+    // The servers `make demo` started are not in the demo's process group: its Ctrl-C must not stop them.
+    const groupOf = (pid: string) => execFileSync('ps', ['-o', 'pgid=', '-p', pid.trim()]).toString().trim();
+    const servers = [readFileSync(path.join(STATE, 'es.pid'), 'utf8'), readFileSync(path.join(STATE, 'pg-data', 'postmaster.pid'), 'utf8').split('\n')[0]!];
+    for (const pid of servers) expect(groupOf(pid)).not.toBe(String(demo.pid));
 
     for (const command of commands.slice(1)) {
       if (command === 'make services-down') {
