@@ -10,6 +10,7 @@ import type { SyncJobDoc } from '../../src/protocol/types.js';
 import { ComposeProject, composeAvailable, composeFiles } from './compose.js';
 import { startCompose } from './stack.js';
 import { REPO_ROOT } from '../helpers/services.js';
+import { eventually } from '../helpers/eventually.js';
 
 /**
  * The compose distribution itself, through the real Compose CLI: the overlays,
@@ -99,15 +100,8 @@ describe.skipIf(!available)('the compose stack', () => {
     await project.down().catch(() => undefined);
   }, 300_000);
 
-  async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 300_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await fn().catch(() => undefined);
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${await project.logs()}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
+  const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 300_000) =>
+    eventually(what, fn, { timeoutMs, context: () => project.logs() });
 
   async function jobs(): Promise<(SyncJobDoc & { id: string })[]> {
     await es.indices.refresh({ index: JOBS_ALIAS });

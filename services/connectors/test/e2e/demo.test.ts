@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECTORS_ALIAS } from '../../src/protocol/indices.js';
 import type { ConnectorDoc } from '../../src/protocol/types.js';
 import { REPO_ROOT, serviceSettings } from '../helpers/services.js';
+import { eventually } from '../helpers/eventually.js';
 
 /**
  * `make demo` itself (scripts/demo.sh), as a user runs it on a machine without
@@ -24,15 +25,8 @@ describe('make demo', () => {
   let demo: ChildProcess;
   let es: Client;
 
-  const until = async <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await fn().catch(() => undefined);
-      if (v !== undefined) return v;
-      if (Date.now() > deadline || demo.exitCode !== null) throw new Error(`${what}: not reached; demo output:\n${output.slice(-40).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  };
+  const until = <T>(what: string, fn: () => Promise<T | undefined>) =>
+    eventually(what, fn, { timeoutMs: 240_000, giveUpIf: () => demo.exitCode !== null, context: () => `demo output:\n${output.slice(-40).join('\n')}` });
 
   function startDemo(seedScale: number): void {
     demo = spawn('bash', [path.join(REPO_ROOT, 'scripts/demo.sh')], {

@@ -8,6 +8,7 @@ import { createProtocolStore } from '../../src/protocol/detect.js';
 import { createLogger } from '../../src/log/logger.js';
 import { composeAvailable } from './compose.js';
 import { startStack, type QuickstartStack } from './stack.js';
+import { eventually } from '../helpers/eventually.js';
 
 /**
  * The product's promise, end to end: seed → setup → connector service → a
@@ -50,19 +51,7 @@ describe.each(kinds)('quickstart end to end (%s)', (kind) => {
     return { ...hit._source, id: hit._id! };
   }
 
-  async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 300_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        const v = await fn();
-        if (v !== undefined) return v;
-      } catch {
-        // not there yet
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${await stack.logs()}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
+  const until = <T>(what: string, fn: () => Promise<T | undefined>) => eventually(what, fn, { everyMs: 1000, context: () => stack.logs() });
 
   /** Rows the connector should index: every row of the store's tables, counted in PostgreSQL. */
   async function sourceRows(): Promise<number> {

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CONNECTORS_ALIAS } from '../../src/protocol/indices.js';
 import type { ConnectorDoc } from '../../src/protocol/types.js';
 import { REPO_ROOT } from '../helpers/services.js';
+import { eventually } from '../helpers/eventually.js';
 
 /**
  * The README's native quickstart, command by command, in a fresh copy of this
@@ -60,15 +61,8 @@ function sh(command: string): { code: number; output: string } {
   }
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, log: () => string, timeoutMs = 300_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await Promise.resolve(fn()).catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${log()}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, log: () => string, timeoutMs = 300_000) =>
+  eventually(what, fn, { timeoutMs, everyMs: 1000, context: log });
 
 describe('the README native quickstart, run literally', () => {
   let demo: ChildProcess | undefined;
