@@ -33,6 +33,8 @@ export interface Config {
   connectors: ConnectorSelection[];
   serviceTypes: string[];
   pollIntervalMs: number;
+  /** How long incremental jobs stream (see the job runner). */
+  incremental: { maxDurationMs: number; idleMs: number };
   heartbeatIntervalMs: number;
   cleanupIntervalMs: number;
   idleJobThresholdMs: number;
@@ -212,6 +214,7 @@ function toConfig(raw: RawConfig): Config {
     cleanupIntervalMs: raw.CONNECTORS_CLEANUP_INTERVAL * 1000,
     idleJobThresholdMs: raw.CONNECTORS_IDLE_JOB_THRESHOLD * 1000,
     maxConcurrentSyncs: raw.CONNECTORS_MAX_CONCURRENT_SYNCS,
+    incremental: { maxDurationMs: raw.CONNECTORS_INCREMENTAL_MAX_DURATION * 1000, idleMs: raw.CONNECTORS_INCREMENTAL_IDLE * 1000 },
     http: { port: raw.HTTP_PORT, host: raw.HTTP_HOST },
     logLevel: raw.LOG_LEVEL,
     logFormat: raw.LOG_FORMAT,

@@ -23,6 +23,8 @@ export const SETTINGS = {
   CONNECTORS_CLEANUP_INTERVAL: 'Seconds between cleanup passes over orphaned and idle jobs',
   CONNECTORS_IDLE_JOB_THRESHOLD: 'A running job not seen for this many seconds is marked error',
   CONNECTORS_MAX_CONCURRENT_SYNCS: 'Sync jobs one process runs at once',
+  CONNECTORS_INCREMENTAL_MAX_DURATION: 'Seconds an incremental sync job streams changes before it completes (the next scheduled one continues)',
+  CONNECTORS_INCREMENTAL_IDLE: 'Seconds without a change after which an incremental sync job completes early',
   CONNECTORS_CONFIG_FILE: 'Optional YAML file with any of these keys',
   CONNECTORS_ENV_FILE: 'Optional extra env file (KEY=value lines), e.g. written by the setup job',
   HTTP_PORT: 'Port of the /health, /ready and /metrics endpoints (0 disables)',
@@ -111,6 +113,8 @@ export const rawConfigSchema = z
     CONNECTORS_CLEANUP_INTERVAL: seconds(300),
     CONNECTORS_IDLE_JOB_THRESHOLD: seconds(300),
     CONNECTORS_MAX_CONCURRENT_SYNCS: positiveInt(1, 64),
+    CONNECTORS_INCREMENTAL_MAX_DURATION: seconds(120, 1),
+    CONNECTORS_INCREMENTAL_IDLE: seconds(30, 0.5),
     HTTP_PORT: z.coerce
       .number({ error: 'must be a port number' })
       .int({ message: 'must be a port number' })

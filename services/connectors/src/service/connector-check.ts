@@ -42,7 +42,9 @@ export async function publishSchema(
       const merged = mergeSchema(doc.configuration, schema);
       if (merged.changed) update.configuration = merged.configuration;
     }
-    const features = factory.features();
+    const defaults = factory.features();
+    // Incremental sync is the poll's to decide (it depends on the database), once published.
+    const features = doc.features?.incremental_sync ? { ...defaults, incremental_sync: doc.features.incremental_sync } : defaults;
     // Only what we publish is compared: Kibana or Elasticsearch may add keys of their own.
     if (!doc.is_native && !includes(doc.features, features)) update.features = features;
     if (!Object.keys(update).length) return connector;
@@ -79,12 +81,13 @@ export async function checkConnector(
   if (doc.status === 'created' || doc.status === 'needs_configuration') return 'skipped';
   const factory = sources.get(doc.service_type);
   let error: string | null = null;
+  let capture: CaptureCheck = { blocker: null };
   if (!factory) {
     error = `Unknown service type "${doc.service_type ?? ''}": this service provides ${sources.types().join(', ')}`;
   } else {
     try {
       validateSchedules(doc);
-      await checkSource(factory, doc, log);
+      capture = await checkSource(factory, connector, log);
       await validateDraftRules(store, connector, factory, log);
     } catch (err) {
       error = errorMessage(err);
@@ -93,23 +96,42 @@ export async function checkConnector(
   // Scheduling follows the source's own health; a service problem only shows.
   const outcome: CheckOutcome = error ? 'error' : 'connected';
   error ??= serviceProblem();
+  // Full syncs go on; the reason incremental ones cannot shows where Kibana looks.
+  if (!error && capture.blocker && doc.scheduling?.incremental?.enabled) error = `Incremental sync cannot run: ${capture.blocker}`;
   const status = error ? 'error' : 'connected';
+  const update: Partial<ConnectorDoc> = {};
+  if (doc.status !== status || doc.error !== error) Object.assign(update, { status, error });
+  if (capture.supported !== undefined && doc.features && doc.features.incremental_sync?.enabled !== capture.supported) {
+    update.features = { ...doc.features, incremental_sync: { enabled: capture.supported } };
+  }
   // Only write on change: every replica polls every connector.
-  if (doc.status !== status || doc.error !== error) {
-    await store.updateConnector(connector.id, { status, error });
+  if (Object.keys(update).length) {
+    await store.updateConnector(connector.id, update);
     if (error) log.warn({ connector: { id: connector.id } }, `connector ${connector.id} is in error: ${error}`);
     else log.info({ connector: { id: connector.id } }, `connector ${connector.id} is connected`);
   }
   return outcome;
 }
 
-async function checkSource(factory: DataSourceFactory, doc: ConnectorDoc, log: Logger): Promise<void> {
+/** Whether the source can follow changes; `supported` is undefined for sources without change capture. */
+interface CaptureCheck {
+  supported?: boolean;
+  blocker: string | null;
+}
+
+async function checkSource(factory: DataSourceFactory, connector: ConnectorRecord, log: Logger): Promise<CaptureCheck> {
+  const doc = connector.doc;
   const problems = validateConfiguration(doc.configuration, Object.keys(factory.configurationSchema()));
   if (problems.length) throw new Error(`Invalid configuration: ${problems.join('; ')}`);
   const source = factory.create(configurationValues(doc.configuration), log);
   try {
     await source.ping();
     await source.validate();
+    if (!source.capture) return { blocker: null };
+    const active = defaultDomainFiltering(doc.filtering)?.active;
+    const advanced = rulesEnabled(doc.features).advanced ? active?.advanced_snippet?.value : undefined;
+    const blocker = await source.capture.blocker({ advancedRules: advanced, connectorId: connector.id });
+    return { supported: blocker === null, blocker };
   } finally {
     await source.close().catch(() => undefined);
   }

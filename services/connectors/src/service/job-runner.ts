@@ -5,11 +5,12 @@ import { errorMessage } from '../log/redact.js';
 import { lockErrorField, lockField, rulesEnabled } from '../protocol/documents.js';
 import { statusOf } from '../protocol/index-store.js';
 import type { ProtocolStore } from '../protocol/store.js';
-import { DEFAULT_PIPELINE, type ConnectorDoc, type ConnectorRecord, type JobRecord, type JobStatus, type SyncJobDoc } from '../protocol/types.js';
+import { DEFAULT_PIPELINE, type BasicRule, type ConnectorDoc, type ConnectorRecord, type JobRecord, type JobStatus, type SyncJobDoc } from '../protocol/types.js';
 import { configurationValues, validateConfiguration } from '../sources/configuration.js';
 import type { SourceRegistry } from '../sources/registry.js';
-import type { DataSource } from '../sources/types.js';
-import { runFullSync, type SyncProgress } from '../sync/full-sync.js';
+import { ChainBroken, type DataSource, type SyncNotice } from '../sources/types.js';
+import { runFullSync, type SyncProgress, type SyncResult } from '../sync/full-sync.js';
+import { runIncrementalSync } from '../sync/incremental-sync.js';
 import { IDLE_JOB_MESSAGE, ORPHAN_JOB_MESSAGE } from './cleanup.js';
 import { documentsDeleted, documentsIndexed, jobDuration, jobsFinished, jobsRunning } from './metrics.js';
 
@@ -26,7 +27,11 @@ export interface JobRunnerOptions {
   /** How often the job and connector documents are re-read to notice cancellation. */
   checkIntervalMs?: number;
   maxItemErrors?: number;
+  /** How long an incremental job streams changes before it completes, and how long it waits for one. */
+  incremental?: { maxDurationMs: number; idleMs: number };
 }
+
+export const DEFAULT_INCREMENTAL = { maxDurationMs: 120_000, idleMs: 30_000 };
 
 /** Why a running job stopped early. */
 type StopReason = { kind: 'shutdown' } | { kind: 'canceled' } | { kind: 'error'; message: string };
@@ -49,6 +54,8 @@ export class JobRunner {
   private progress: SyncProgress = { indexed: 0, deleted: 0, indexedBytes: 0, excluded: 0, failed: 0, dropped: 0, read: 0 };
   done: Promise<void> = Promise.resolve();
   readonly log: Logger;
+  /** The connector's cursor when the job started: the chain a completed job may replace. */
+  private startCursor: unknown;
 
   constructor(
     readonly job: JobRecord,
@@ -133,13 +140,11 @@ export class JobRunner {
     try {
       const connector = await store.getConnector(snapshot.id);
       if (!connector) throw new JobStopped({ kind: 'error', message: `Connector ${snapshot.id} not found (deleted?)` });
+      this.startCursor = connector.doc.sync_cursor;
       const factory = this.opts.sources.get(snapshot.service_type);
       if (!factory) throw new JobStopped({ kind: 'error', message: `Unknown service type "${snapshot.service_type}": this service does not provide it` });
       if (this.job.doc.job_type === 'incremental' && !connector.doc.features?.incremental_sync?.enabled) {
         throw new JobStopped({ kind: 'error', message: 'Incremental sync is not enabled for this connector' });
-      }
-      if (this.job.doc.job_type === 'incremental') {
-        throw new JobStopped({ kind: 'error', message: `The ${factory.displayName} source does not support incremental sync yet` });
       }
       if (this.job.doc.job_type === 'access_control') {
         throw new JobStopped({ kind: 'error', message: `The ${factory.displayName} source does not support document-level security` });
@@ -148,6 +153,9 @@ export class JobRunner {
       const problems = validateConfiguration(snapshot.configuration, Object.keys(factory.configurationSchema()));
       if (problems.length) throw new JobStopped({ kind: 'error', message: `Invalid configuration: ${problems.join('; ')}` });
       source = factory.create(configurationValues(snapshot.configuration), this.log);
+      if (this.job.doc.job_type === 'incremental' && !source.capture) {
+        throw new JobStopped({ kind: 'error', message: `The ${factory.displayName} source does not support incremental sync` });
+      }
       await source.ping();
       await source.validate();
 
@@ -158,22 +166,13 @@ export class JobRunner {
       }
       const advanced = filtering?.advanced_snippet?.value;
       const hasAdvanced = enabled.advanced && advanced != null && !(typeof advanced === 'object' && Object.keys(advanced).length === 0);
-
-      const result = await runFullSync({
-        client: this.opts.contentClient,
-        index: snapshot.index_name,
+      const plan: SyncPlan = {
+        connector,
         source,
-        log: this.log,
-        signal: this.abort.signal,
         ...(enabled.basic && filtering ? { basicRules: filtering.rules } : {}),
         ...(hasAdvanced ? { advancedRules: advanced } : {}),
-        // A connector without pipeline settings gets the service default (A.2).
-        pipeline: snapshot.pipeline ?? DEFAULT_PIPELINE,
-        ...(this.opts.maxItemErrors !== undefined ? { maxItemErrors: this.opts.maxItemErrors } : {}),
-        onProgress: (p) => {
-          this.progress = { ...p };
-        },
-      });
+      };
+      const result = this.job.doc.job_type === 'incremental' ? await this.incremental(plan) : await this.full(plan, await this.chainFor(plan));
       this.progress = { ...result };
       const metadata: Record<string, unknown> = {};
       if (result.notices.length) metadata.notices = result.notices;
@@ -185,6 +184,7 @@ export class JobRunner {
         error: result.failed ? `${result.failed} documents could not be indexed; see metadata.failed_documents` : null,
         totalDocuments: result.totalDocuments,
         metadata,
+        ...('cursor' in result ? { cursor: result.cursor ?? null } : {}),
       };
     } catch (err) {
       const reason = this.abort.signal.aborted ? (this.abort.signal.reason as JobStopped).reason : err instanceof JobStopped ? err.reason : undefined;
@@ -198,16 +198,101 @@ export class JobRunner {
     } finally {
       clearInterval(reporter);
       clearInterval(watcher);
-      await source?.close().catch(() => undefined);
       await this.reporting;
     }
     jobsRunning.dec();
-    await this.finish(outcome);
+    try {
+      await this.finish(outcome);
+      if (outcome.status === 'completed' && outcome.cursor !== undefined) await this.retireChain(source, outcome.cursor);
+    } finally {
+      await source?.close().catch(() => undefined);
+    }
     const labels = { job_type: this.job.doc.job_type, status: outcome.status };
     jobsFinished.inc(labels);
     jobDuration.observe(labels, (Date.now() - started) / 1000);
     documentsIndexed.inc(this.progress.indexed);
     documentsDeleted.inc(this.progress.deleted);
+  }
+
+  private fullSyncOptions(plan: SyncPlan) {
+    const snapshot = this.job.doc.connector;
+    return {
+      client: this.opts.contentClient,
+      index: snapshot.index_name,
+      source: plan.source,
+      log: this.log,
+      signal: this.abort.signal,
+      ...(plan.basicRules ? { basicRules: plan.basicRules } : {}),
+      ...(plan.advancedRules !== undefined ? { advancedRules: plan.advancedRules } : {}),
+      // A connector without pipeline settings gets the service default (A.2).
+      pipeline: snapshot.pipeline ?? DEFAULT_PIPELINE,
+      ...(this.opts.maxItemErrors !== undefined ? { maxItemErrors: this.opts.maxItemErrors } : {}),
+      onProgress: (p: SyncProgress) => {
+        this.progress = { ...p };
+      },
+    };
+  }
+
+  /**
+   * Whether this full sync starts a change-capture chain: only while the
+   * incremental schedule is on (otherwise a slot would keep WAL for nobody).
+   * A blocked chain is said on the job and clears the cursor.
+   */
+  private async chainFor(plan: SyncPlan): Promise<{ start: boolean; notice?: SyncNotice }> {
+    const doc = plan.connector.doc;
+    const capture = plan.source.capture;
+    if (!capture || !doc.scheduling?.incremental?.enabled) return { start: false };
+    const blocker = await capture.blocker({ advancedRules: plan.advancedRules, connectorId: plan.connector.id });
+    if (!blocker) return { start: true };
+    this.log.warn(`change capture unavailable: ${blocker}`);
+    return { start: false, notice: { kind: 'change_capture_unavailable', message: `Incremental sync unavailable: ${blocker}` } };
+  }
+
+  private async full(plan: SyncPlan, chain: { start: boolean; notice?: SyncNotice }): Promise<SyncResult> {
+    const previous = plan.connector.doc.sync_cursor;
+    const result = await runFullSync({
+      ...this.fullSyncOptions(plan),
+      ...(chain.start ? { startChain: { connectorId: plan.connector.id, previous } } : {}),
+    });
+    if (chain.notice) result.notices.unshift(chain.notice);
+    if (!chain.start) return previous == null ? result : { ...result, cursor: null };
+    return result;
+  }
+
+  /** Continues the chain; a chain that cannot continue is repaired by a full sync that starts a new one. */
+  private async incremental(plan: SyncPlan): Promise<SyncResult> {
+    const capture = plan.source.capture;
+    if (!capture) throw new JobStopped({ kind: 'error', message: 'This source does not support incremental sync' });
+    const blocker = await capture.blocker({ advancedRules: plan.advancedRules, connectorId: plan.connector.id });
+    if (blocker) throw new JobStopped({ kind: 'error', message: `Incremental sync unavailable: ${blocker}` });
+    const { database, schema } = configurationValues(this.job.doc.connector.configuration) as { database?: string; schema?: string };
+    try {
+      return await runIncrementalSync({
+        ...this.fullSyncOptions(plan),
+        capture,
+        cursor: plan.connector.doc.sync_cursor,
+        origin: { database: String(database ?? ''), schema: String(schema ?? '') },
+        ...(this.opts.incremental ?? DEFAULT_INCREMENTAL),
+      });
+    } catch (err) {
+      if (!(err instanceof ChainBroken)) throw err;
+      const message = `Change capture restarted with a full sync: ${err.message}`;
+      this.log.warn(message);
+      const result = await this.full(plan, { start: true });
+      result.notices.unshift({ kind: 'change_capture_restarted', message });
+      return result;
+    }
+  }
+
+  /** The chain a completed job replaced (or ended) is dropped once the connector points past it. */
+  private async retireChain(source: DataSource | undefined, cursor: unknown): Promise<void> {
+    const previous = this.startCursor;
+    if (!source?.capture || previous == null) return;
+    try {
+      await source.capture.dropChain(previous, cursor);
+    } catch (err) {
+      this.log.warn({ err }, `could not drop the previous change-capture chain: ${errorMessage(err)}; the next full sync drops it`);
+    }
   }
 
   private stats() {
@@ -274,6 +359,7 @@ export class JobRunner {
       [field]: outcome.status,
       [errorField]: outcome.error,
       ...(terminal ? { last_indexed_document_count: this.progress.indexed, last_deleted_document_count: this.progress.deleted } : {}),
+      ...(outcome.status === 'completed' && outcome.cursor !== undefined ? { sync_cursor: outcome.cursor } : {}),
     };
     if (!job) {
       // The job document was deleted under us: the connector still gets the outcome (D.6).
@@ -340,7 +426,22 @@ export class JobRunner {
   }
 }
 
-type Outcome = { status: JobStatus; error: string | null; totalDocuments?: number; metadata?: Record<string, unknown> };
+type Outcome = {
+  status: JobStatus;
+  error: string | null;
+  totalDocuments?: number;
+  metadata?: Record<string, unknown>;
+  /** The connector's new `sync_cursor` (null clears it), written when the job completes. */
+  cursor?: unknown;
+};
+
+/** What a sync of this job reads and applies. */
+interface SyncPlan {
+  connector: ConnectorRecord;
+  source: DataSource;
+  basicRules?: BasicRule[];
+  advancedRules?: unknown;
+}
 
 /**
  * A cancel was asked for. `_claim` sets in_progress without looking, so a cancel

@@ -36,3 +36,17 @@ export const jobsRunning = new Gauge({
   help: 'Sync jobs running in this process',
   registers: [metricsRegistry],
 });
+
+export const replicationRetainedBytes = new Gauge({
+  name: 'connectors_replication_retained_bytes',
+  help: "WAL a connector's change-capture slot keeps on the PostgreSQL server",
+  labelNames: ['connector'] as const,
+  registers: [metricsRegistry],
+});
+
+export const replicationLagSeconds = new Gauge({
+  name: 'connectors_replication_lag_seconds',
+  help: 'Age of the last change an incremental sync applied, when it was applied',
+  labelNames: ['connector'] as const,
+  registers: [metricsRegistry],
+});

@@ -8,13 +8,14 @@ import type { ConnectorRecord, JobType } from '../protocol/types.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import { Cleanup } from './cleanup.js';
 import { checkConnector, publishSchema } from './connector-check.js';
+import { incrementalHasWork, tendChain } from './change-capture.js';
 import { JobRunner } from './job-runner.js';
 import { schedulableTypes, trySchedule } from './scheduler.js';
 import { sleep } from '../util/sleep.js';
 
 export type RuntimeSettings = Pick<
   Config,
-  'connectors' | 'serviceTypes' | 'pollIntervalMs' | 'heartbeatIntervalMs' | 'cleanupIntervalMs' | 'idleJobThresholdMs' | 'maxConcurrentSyncs'
+  'connectors' | 'serviceTypes' | 'pollIntervalMs' | 'incremental' | 'heartbeatIntervalMs' | 'cleanupIntervalMs' | 'idleJobThresholdMs' | 'maxConcurrentSyncs'
 > & {
   elasticsearch: Config['elasticsearch'];
   /** Test knobs; production uses the protocol's 10 s and 1 s. */
@@ -51,6 +52,8 @@ export class ConnectorRuntime {
   private readonly cleanup: Cleanup;
   private served: ConnectorRecord[] = [];
   private loops: Promise<void>[] = [];
+  /** Cuts the job loop's wait short (see `wakeJobs`). */
+  private jobsWake = new AbortController();
   readonly status: RuntimeStatus;
 
   constructor(
@@ -71,7 +74,7 @@ export class ConnectorRuntime {
     this.log.info(`serving ${selection}`);
     this.loops = [
       this.loop('poll', this.settings.pollIntervalMs, () => this.pollConnectors()),
-      this.loop('jobs', this.settings.pollIntervalMs, () => this.pickUpJobs()),
+      this.loop('jobs', this.settings.pollIntervalMs, () => this.pickUpJobs(), () => this.jobsWake.signal),
       this.loop('cleanup', this.settings.cleanupIntervalMs, () => this.runCleanup()),
     ];
   }
@@ -91,7 +94,12 @@ export class ConnectorRuntime {
     for (const c of this.contentClients.values()) await c.close().catch(() => undefined);
   }
 
-  private async loop(name: string, intervalMs: number, pass: () => Promise<void>): Promise<void> {
+  /** Runs the job pickup pass now instead of after its interval. */
+  wakeJobs(): void {
+    this.jobsWake.abort();
+  }
+
+  private async loop(name: string, intervalMs: number, pass: () => Promise<void>, wake?: () => AbortSignal): Promise<void> {
     const signal = this.stopping.signal;
     while (!signal.aborted) {
       try {
@@ -112,7 +120,9 @@ export class ConnectorRuntime {
         this.log.error({ err, loop: name, failedPasses: passes }, `${name} pass failed${passes > 1 ? ` (${passes} in a row)` : ''}: ${message}`);
         if (name === 'poll') this.status.lastPollError = message;
       }
-      await sleep(intervalMs, signal);
+      const early = wake?.();
+      await sleep(intervalMs, early ? AbortSignal.any([signal, early]) : signal);
+      if (early?.aborted) this.jobsWake = new AbortController();
     }
   }
 
@@ -164,10 +174,14 @@ export class ConnectorRuntime {
 
     const outcome = await checkConnector(this.store, connector, this.sources, this.log, () => this.serviceProblem());
     if (outcome !== 'connected') return;
+    await tendChain(this.store, connector, this.sources, this.log);
 
     // Expressions were validated by the check above.
     for (const type of schedulableTypes(connector.doc)) {
-      await trySchedule(this.store, connector.id, type, this.startedAt, this.log);
+      const hasWork = type === 'incremental' ? (c: ConnectorRecord) => incrementalHasWork(this.store, c, this.sources, this.log) : undefined;
+      const scheduled = await trySchedule(this.store, connector.id, type, this.startedAt, this.log, undefined, hasWork);
+      // The job starts now, not at the next pickup pass: incremental latency depends on it.
+      if (scheduled.kind === 'created') this.wakeJobs();
     }
   }
 
@@ -186,6 +200,7 @@ export class ConnectorRuntime {
         log: this.log,
         ...(this.settings.jobReportIntervalMs ? { reportIntervalMs: this.settings.jobReportIntervalMs } : {}),
         ...(this.settings.jobCheckIntervalMs ? { checkIntervalMs: this.settings.jobCheckIntervalMs } : {}),
+        incremental: this.settings.incremental,
       });
       this.running.set(job.id, runner);
       let outcome;

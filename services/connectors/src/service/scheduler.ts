@@ -11,6 +11,8 @@ export type ScheduleOutcome =
   | { kind: 'disabled' }
   | { kind: 'not_due' }
   | { kind: 'taken' }
+  /** Due, but `hasWork` said there was nothing to do: the slot is used up without a job. */
+  | { kind: 'no_work'; slot: Date }
   | { kind: 'created'; jobId: string; slot: Date };
 
 /**
@@ -26,6 +28,7 @@ export async function trySchedule(
   serviceStartedAt: Date,
   log: Logger,
   now: () => Date = () => new Date(),
+  hasWork?: (connector: ConnectorRecord) => Promise<boolean>,
 ): Promise<ScheduleOutcome> {
   const field = scheduledAtField(jobType);
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -39,8 +42,10 @@ export async function trySchedule(
     // Throws CronError for an expression we cannot evaluate; the caller reports it.
     const slot = latestDue(schedule.interval, new Date(floor), at);
     if (!slot) return { kind: 'not_due' };
+    const work = hasWork ? await hasWork(connector) : true;
     const won = await store.updateConnector(connectorId, { [field]: slot.toISOString() }, connector);
     if (!won) continue; // someone else wrote the connector: re-read and decide again
+    if (!work) return { kind: 'no_work', slot };
     const jobId = await store.createJob(connectorId, jobType, 'scheduled');
     log.info({ connector: { id: connectorId }, job: { id: jobId, type: jobType } }, `scheduled ${jobType} sync for slot ${slot.toISOString()}`);
     return { kind: 'created', jobId, slot };

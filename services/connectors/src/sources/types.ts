@@ -27,7 +27,18 @@ export interface SyncNotice {
   detail?: Record<string, unknown>;
 }
 
+/** Asks a full sync to start a change-capture chain (see `ChangeCapture`). */
+export interface ChainStart {
+  connectorId: string;
+  /** The connector's current cursor: its chain stays usable until the new one completes. */
+  previous: unknown;
+  /** Called once the read's starting point is fixed, with the cursor of the new chain. */
+  onCursor(cursor: unknown): void;
+}
+
 export interface ReadOptions {
+  /** Read from the starting point of a new change-capture chain. */
+  startChain?: ChainStart;
   /** Advanced rules (the `advanced_snippet.value`), when set and enabled. */
   advancedRules?: unknown;
   /** Basic rules the source may push down to its query; the sync stage still applies them. */
@@ -67,7 +78,53 @@ export interface DataSource {
   contentMappings(options: { advancedRules?: unknown }): Promise<ContentMappings | undefined>;
   /** Every document of a full sync, streamed with bounded memory. */
   documents(options: ReadOptions): AsyncIterable<SourceDocument>;
+  /** Present when the source can follow changes (incremental sync). */
+  readonly capture?: ChangeCapture;
   close(): Promise<void>;
+}
+
+/** One change, in commit order. Positions are opaque to everything but the source. */
+export type ChangeEvent =
+  | { kind: 'upsert'; doc: SourceDocument }
+  | { kind: 'delete'; id: string }
+  /** Every document of these tables is gone. */
+  | { kind: 'truncate'; tables: string[] }
+  /** The end of a transaction; `more` when further changes are already buffered. */
+  | { kind: 'commit'; position: string; more: boolean }
+  /** Nothing pending. With a position, everything up to it has been delivered. */
+  | { kind: 'idle'; position?: string };
+
+export interface ChangeOptions {
+  signal: AbortSignal;
+  notice(n: SyncNotice): void;
+  /** How often `idle` is emitted while nothing arrives. */
+  tickMs?: number;
+}
+
+/** A chain that cannot continue: a full sync must start a new one. */
+export class ChainBroken extends Error {
+  override name = 'ChainBroken';
+}
+
+/**
+ * Incremental sync from the source's own change log: a full sync starts a
+ * chain (`ReadOptions.startChain`), incremental syncs continue it.
+ */
+export interface ChangeCapture {
+  /** Why change capture cannot work as configured (database settings, privileges, rules), or null. */
+  blocker(options: { advancedRules?: unknown; connectorId: string }): Promise<string | null>;
+  /** Changes after the cursor's position; throws `ChainBroken` when the chain is gone or stale. */
+  changes(cursor: unknown, options: ChangeOptions): AsyncIterable<ChangeEvent>;
+  /** Everything up to `position` is safely in the index: the source may forget it. */
+  confirm(position: string): void;
+  /** The cursor as of the last confirmed position. */
+  cursorAt(cursor: unknown, position: string | undefined): unknown;
+  /** Whether changes wait to be read (without reading them). */
+  hasChanges(cursor: unknown): Promise<boolean>;
+  /** Removes what the chain holds in the source (slot, publication it created), except what `keep` still uses. */
+  dropChain(cursor: unknown, keep?: unknown): Promise<void>;
+  /** Bytes and state the chain retains, for monitoring; null when it has none. */
+  retention(cursor: unknown): Promise<{ bytes: number | null; state: string | null } | null>;
 }
 
 export interface DataSourceFactory {

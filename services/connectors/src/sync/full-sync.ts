@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
-import { BulkSink, type ItemFailure } from '../es/bulk-sink.js';
-import { countDocuments, ensureContentIndex, pipelineExists } from '../es/content-index.js';
+import type { ItemFailure } from '../es/bulk-sink.js';
+import { countDocuments, ensureContentIndex } from '../es/content-index.js';
 import type { Logger } from '../log/logger.js';
 import type { BasicRule, Pipeline } from '../protocol/types.js';
-import type { DataSource, SyncNotice } from '../sources/types.js';
+import type { ChainStart, DataSource, SyncNotice } from '../sources/types.js';
 import { compileRules } from './rules.js';
 import { staleDocuments, takeCheckpoints } from './stale-docs.js';
+import { createSink, documentBody, resolvePipeline, SyncError } from './writer.js';
+
+export { SyncError, withoutValuePreview } from './writer.js';
 
 export interface SyncProgress {
   indexed: number;
@@ -24,6 +27,8 @@ export interface SyncProgress {
 
 export interface SyncResult extends SyncProgress {
   totalDocuments: number;
+  /** The cursor of the change-capture chain this sync started, if asked to. */
+  cursor?: unknown;
   notices: SyncNotice[];
   itemErrors: ItemFailure[];
 }
@@ -43,37 +48,16 @@ export interface FullSyncOptions {
   maxItemErrorRate?: number;
   bulk?: { flushBytes?: number; flushCount?: number; concurrency?: number };
   onProgress?: (p: SyncProgress) => void;
-}
-
-export class SyncError extends Error {
-  override name = 'SyncError';
+  /** Start a change-capture chain: the read comes from its starting point. */
+  startChain?: Omit<ChainStart, 'onCursor'>;
 }
 
 const MAX_ID_BYTES = 512;
 const MAX_NOTICES = 100;
-const MAX_REPORTED_ITEM_ERRORS = 20;
 
 /** `_id`s over 512 bytes are rejected by Elasticsearch; Elastic's connectors hash them (E.1). */
 export function finalId(id: string): string {
   return Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES ? createHash('md5').update(id, 'utf8').digest('hex') : id;
-}
-
-const warned = new Set<string>();
-
-/** Pipeline warnings once per process and index, not on every sync. */
-function warnOnce(log: Logger, key: string, fields: object, message: string): void {
-  if (warned.has(key)) return;
-  warned.add(key);
-  log.warn(fields, message);
-}
-
-/**
- * Elasticsearch quotes the offending value in mapping errors; row data does not
- * belong on the job document or in the log, and a 1 MB value would bloat both.
- */
-export function withoutValuePreview(reason: string): string {
-  const cut = reason.replace(/\.?\s*Preview of field's value: [\s\S]*$/, '');
-  return cut.length > 500 ? `${cut.slice(0, 500)}…` : cut;
 }
 
 /**
@@ -93,40 +77,10 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
 
   await ensureContentIndex(client, index, () => source.contentMappings({ advancedRules: opts.advancedRules }), log);
 
-  let pipeline: string | undefined;
-  if (opts.pipeline?.name) {
-    const name = opts.pipeline.name;
-    const exists = await pipelineExists(client, name);
-    const warn = (message: string) => warnOnce(log, `${index}\0${name}`, { pipeline: name }, message);
-    if (exists === false) warn(`ingest pipeline ${name} does not exist: indexing ${index} without it`);
-    else {
-      if (exists === 'unknown') warn(`cannot check ingest pipeline ${name} (no read_pipeline privilege): using it as configured`);
-      pipeline = name;
-    }
-  }
+  const pipeline = await resolvePipeline(client, index, opts.pipeline, log);
 
   const checkpoints = await takeCheckpoints(client, index);
-  const sink = new BulkSink(client, {
-    index,
-    ...(pipeline ? { pipeline } : {}),
-    ...opts.bulk,
-    signal,
-    onItemError(raw) {
-      const failure = { ...raw, reason: withoutValuePreview(raw.reason) };
-      failedIds.add(failure.id);
-      if (itemErrors.length < MAX_REPORTED_ITEM_ERRORS) itemErrors.push(failure);
-      log.warn({ doc: { id: failure.id }, status: failure.status, error: { type: failure.type } }, `document ${failure.op} failed: ${failure.reason}`);
-      const written = sink.stats.indexed + sink.stats.failed;
-      if (failedIds.size > maxItemErrors) {
-        throw new SyncError(`${failedIds.size} documents failed to index (more than ${maxItemErrors}); last: ${failure.type}: ${failure.reason}`);
-      }
-      if (written >= 100 && sink.stats.failed / written > maxItemErrorRate) {
-        throw new SyncError(
-          `${sink.stats.failed} of ${written} documents failed to index (over ${Math.round(maxItemErrorRate * 100)}%); last: ${failure.type}: ${failure.reason}`,
-        );
-      }
-    },
-  });
+  const sink = createSink(client, { index, pipeline, signal, log, bulk: opts.bulk, failedIds, itemErrors, maxItemErrors, maxItemErrorRate });
   const report = () => {
     Object.assign(progress, {
       indexed: sink.stats.indexed,
@@ -138,12 +92,14 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
     opts.onProgress?.(progress);
   };
   const syncStarted = new Date().toISOString();
+  let cursor: unknown;
   const ticker = setInterval(report, 1000);
   try {
     const documents = source.documents({
       signal,
       ...(opts.advancedRules !== undefined ? { advancedRules: opts.advancedRules } : {}),
       ...(opts.basicRules ? { basicRules: opts.basicRules } : {}),
+      ...(opts.startChain ? { startChain: { ...opts.startChain, onCursor: (c: unknown) => (cursor = c) } } : {}),
       // Sources log their notices themselves; these go on the job.
       notice(n) {
         if (notices.length < MAX_NOTICES) notices.push(n);
@@ -158,12 +114,7 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
         continue;
       }
       const id = finalId(String(_id));
-      const body: Record<string, unknown> = { ...fields, id, _timestamp: fields._timestamp ?? syncStarted };
-      if (pipeline && opts.pipeline) {
-        body._extract_binary_content = opts.pipeline.extract_binary_content;
-        body._reduce_whitespace = opts.pipeline.reduce_whitespace;
-        body._run_ml_inference = opts.pipeline.run_ml_inference;
-      }
+      const body = documentBody(fields, id, syncStarted, pipeline ? opts.pipeline : null);
       await sink.index(id, body);
     }
     await sink.flush();
@@ -182,5 +133,5 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
     clearInterval(ticker);
   }
 
-  return { ...progress, totalDocuments: await countDocuments(client, index), notices, itemErrors };
+  return { ...progress, totalDocuments: await countDocuments(client, index), notices, itemErrors, ...(cursor !== undefined ? { cursor } : {}) };
 }

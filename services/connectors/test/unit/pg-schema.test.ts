@@ -69,7 +69,7 @@ describe('PostgreSQL configuration schema', () => {
 
   it('puts our additions after G.1, as advanced fields with a label, tooltip and default', () => {
     const extra = Object.entries(schema).filter(([key]) => !G1.some(([k]) => k === key));
-    expect(extra.map(([key]) => key)).toEqual(['field_naming', 'connect_timeout', 'statement_timeout']);
+    expect(extra.map(([key]) => key)).toEqual(['field_naming', 'connect_timeout', 'statement_timeout', 'publication']);
     expect(new Set(Object.values(schema).map((f) => f.order)).size).toBe(Object.keys(schema).length);
     for (const [key, f] of extra) {
       expect(f.order, key).toBeGreaterThanOrEqual(12);
@@ -87,11 +87,12 @@ describe('PostgreSQL configuration schema', () => {
     });
   });
 
-  it('publishes the G.1 features', () => {
+  // Incremental sync starts as offered; each poll turns it off where the database cannot support it.
+  it('publishes the G.1 features, plus incremental sync', () => {
     expect(postgresqlSource.features()).toEqual({
       sync_rules: { basic: { enabled: true }, advanced: { enabled: true } },
       document_level_security: { enabled: false },
-      incremental_sync: { enabled: false },
+      incremental_sync: { enabled: true },
       native_connector_api_keys: { enabled: false },
     });
   });

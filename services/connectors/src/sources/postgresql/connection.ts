@@ -45,9 +45,16 @@ export function qualifiedName(schema: string, table: string): string {
 }
 
 /** A connected client in our session settings; connection failures become `SourceError`s. */
-export async function connect(settings: PgSettings, log: Logger, signal?: AbortSignal): Promise<pg.Client> {
+export async function connect(
+  settings: PgSettings,
+  log: Logger,
+  signal?: AbortSignal,
+  options: { replication?: boolean } = {},
+): Promise<pg.Client> {
   signal?.throwIfAborted();
   const client = new pg.Client({
+    // A walsender that also runs SQL: slots, streams, catalog queries.
+    ...(options.replication ? ({ replication: 'database' } as pg.ClientConfig) : {}),
     host: settings.host,
     port: settings.port,
     user: settings.username,

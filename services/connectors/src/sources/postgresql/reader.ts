@@ -31,11 +31,11 @@ interface Field {
 }
 
 /** Converts result rows of one table or query into documents. */
-interface DocumentBuilder {
+export interface DocumentBuilder {
   build(row: (string | null)[]): SourceDocument;
 }
 
-async function builderFor(
+export async function builderFor(
   ctx: ReaderContext,
   fields: Field[],
   tables: string[],

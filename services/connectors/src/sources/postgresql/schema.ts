@@ -96,6 +96,15 @@ export function configurationSchema(): Configuration {
       ui_restrictions: ['advanced'],
       validations: [{ type: 'greater_than', constraint: -1 }],
     }),
+    publication: field({
+      label: 'Publication for incremental sync',
+      order: 15,
+      required: false,
+      default_value: '',
+      tooltip:
+        'Incremental sync reads changes through this PostgreSQL publication. Leave empty to let the connector create one (its user must own the tables); otherwise an administrator creates it FOR TABLE the synced tables.',
+      ui_restrictions: ['advanced'],
+    }),
   };
 }
 
@@ -103,7 +112,7 @@ export function features(): Features {
   return {
     sync_rules: { basic: { enabled: true }, advanced: { enabled: true } },
     document_level_security: { enabled: false },
-    incremental_sync: { enabled: false },
+    incremental_sync: { enabled: true },
     native_connector_api_keys: { enabled: false },
   };
 }

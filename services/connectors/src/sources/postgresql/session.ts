@@ -4,6 +4,7 @@ import { errorMessage } from '../../log/redact.js';
 import { connect, disconnect, errorContext } from './connection.js';
 import { isTransient, toSourceError } from './errors.js';
 import type { PgSettings } from './settings.js';
+import { sleep } from '../../util/sleep.js';
 
 export interface QueryResultRows {
   fields: { name: string; dataTypeID: number }[];
@@ -14,25 +15,15 @@ export interface QueryResultRows {
 const BACKOFF_BASE_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
 
-/** Resolves after `ms`, or rejects with the abort reason as soon as the signal fires. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 export interface SessionOptions {
   /** Applied with SET LOCAL semantics in every transaction this session opens. */
   statementTimeoutMs?: number;
+  /**
+   * An exported snapshot (`CREATE_REPLICATION_SLOT … SNAPSHOT 'export'`) every
+   * transaction imports, so the read sees exactly the slot's starting point.
+   * Valid while the exporting connection stays open and idle.
+   */
+  snapshot?: string;
 }
 
 /**
@@ -68,6 +59,11 @@ export class SnapshotSession {
     const client = await connect(this.settings, this.log, this.signal);
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // SET cannot take parameters; the name comes from the server and is checked.
+      if (this.options.snapshot !== undefined) {
+        if (!/^[0-9A-F-]+$/i.test(this.options.snapshot)) throw new Error(`unexpected snapshot name ${JSON.stringify(this.options.snapshot)}`);
+        await client.query(`SET TRANSACTION SNAPSHOT '${this.options.snapshot}'`);
+      }
       if (this.options.statementTimeoutMs !== undefined) {
         // SET cannot take parameters; set_config(…, true) is SET LOCAL.
         await client.query("SELECT pg_catalog.set_config('statement_timeout', $1, true)", [String(this.options.statementTimeoutMs)]);
@@ -113,7 +109,7 @@ export class SnapshotSession {
       'PostgreSQL connection lost; reconnecting',
     );
     await this.reset();
-    await sleep(delay, this.signal);
+    await sleep(delay, this.signal, { rejectOnAbort: true });
   }
 
   async query(target: string, text: string, values: unknown[] = []): Promise<QueryResultRows> {
@@ -126,6 +122,21 @@ export class SnapshotSession {
   /** Raw rows, for catalog lookups. */
   rows = async (text: string, values: unknown[] = []): Promise<(string | null)[][]> =>
     (await this.query('the catalog', text, values)).rows;
+
+  /**
+   * Ends the transaction but keeps the connection: the next `acquire` starts a
+   * new one. For long-lived lookups that must not hold back vacuum.
+   */
+  async endTransaction(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    try {
+      await client.query('COMMIT');
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    } catch {
+      await this.reset();
+    }
+  }
 
   /** Drops the current connection; the next `acquire` opens a new one. */
   async reset(): Promise<void> {

@@ -19,6 +19,8 @@ export interface PgSettings {
   connectTimeoutMs: number;
   /** 0 disables the limit. */
   statementTimeoutMs: number;
+  /** Publication change capture reads; empty ⇒ one the service creates per connector. */
+  publication: string;
   problems: string[];
 }
 
@@ -91,6 +93,7 @@ export function parseSettings(values: Record<string, unknown>): PgSettings {
     fieldNaming: (FIELD_NAMING_VALUES as readonly string[]).includes(naming) ? (naming as FieldNaming) : DEFAULTS.fieldNaming,
     connectTimeoutMs: integer(values.connect_timeout, DEFAULTS.connectTimeoutSeconds, 'connect_timeout', 1, problems) * 1000,
     statementTimeoutMs: integer(values.statement_timeout, DEFAULTS.statementTimeoutSeconds, 'statement_timeout', 0, problems) * 1000,
+    publication: text(values.publication),
     problems,
   };
 }

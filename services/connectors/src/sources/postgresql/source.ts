@@ -19,12 +19,15 @@ import { TypeRegistry } from './pg-types.js';
 import { readableTables, readRules, readTables, ruleSql, type ReaderContext } from './reader.js';
 import { SnapshotSession, type SessionOptions } from './session.js';
 import { assertUsable, parseSettings, type PgSettings } from './settings.js';
+import { PostgresCapture, type StartedChain } from './cdc/capture.js';
+import { dropSlot } from './cdc/chain.js';
 
 const ADVANCED_ID = 'advanced_snippet';
 
 export class PostgresqlSource implements DataSource {
   private readonly settings: PgSettings;
   private readonly sessions = new Set<SnapshotSession>();
+  readonly capture: PostgresCapture;
 
   constructor(
     values: Record<string, unknown>,
@@ -32,6 +35,7 @@ export class PostgresqlSource implements DataSource {
   ) {
     this.settings = parseSettings(values);
     registerSecret(this.settings.password);
+    this.capture = new PostgresCapture(this.settings, log);
   }
 
   private open(signal: AbortSignal, options: SessionOptions = {}, settings: PgSettings = this.settings): SnapshotSession {
@@ -164,7 +168,16 @@ export class PostgresqlSource implements DataSource {
     }
     const { host, port, database, schema, tables } = this.settings;
     this.log.info({ host, port, database, schema, tables: rules.length > 0 ? undefined : tables, advancedRules: rules.length }, 'PostgreSQL read starting');
-    const session = this.open(options.signal, rules.length > 0 ? { statementTimeoutMs: this.settings.statementTimeoutMs } : {});
+    let chain: StartedChain | undefined;
+    if (options.startChain) {
+      if (rules.length > 0) throw new SourceError('Change capture cannot follow advanced sync rules', 'change_capture_unavailable');
+      chain = await this.capture.start(options.startChain, options.signal);
+    }
+    const session = this.open(options.signal, {
+      ...(rules.length > 0 ? { statementTimeoutMs: this.settings.statementTimeoutMs } : {}),
+      ...(chain ? { snapshot: chain.snapshot } : {}),
+    });
+    let complete = false;
     try {
       const ctx = this.context(session, options.signal, (n) => options.notice(n));
       await assertSchema(session.rows, schema, database);
@@ -175,9 +188,26 @@ export class PostgresqlSource implements DataSource {
       } else {
         yield* readTables(ctx);
       }
+      complete = true;
+      if (chain) options.startChain?.onCursor(chain.cursor);
     } finally {
       // Runs on completion, error, and when the consumer stops iterating early.
       await this.finish(session);
+      if (chain) await this.endChainStart(chain, complete);
+    }
+  }
+
+  /** The exporting connection closes; a chain whose full sync failed loses its slot. */
+  private async endChainStart(chain: StartedChain, complete: boolean): Promise<void> {
+    await chain.repl.close();
+    if (complete) return;
+    const cleanup = this.open(new AbortController().signal, {}, { ...this.settings, retryCount: 0 });
+    try {
+      await dropSlot(cleanup.rows, chain.cursor.slot);
+    } catch (err) {
+      this.log.warn({ slot: chain.cursor.slot, err: errorMessage(err) }, 'could not drop the slot of an unfinished chain; the next full sync drops it');
+    } finally {
+      await this.finish(cleanup);
     }
   }
 

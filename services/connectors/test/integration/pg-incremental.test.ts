@@ -1,0 +1,286 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@elastic/elasticsearch';
+import { chainPrefix, isLogicalCursor, type LogicalCursor } from '../../src/sources/postgresql/cdc/chain.js';
+import type { JobRecord } from '../../src/protocol/types.js';
+import { indexVersusSource } from '../helpers/index-equality.js';
+import { createDatabase, dropDatabase, pgService, sourceValues, withAdmin } from '../helpers/pg-fixtures.js';
+import { connectorDoc, createPgConnector, deleteConnectors, runJob } from '../helpers/pg-runtime-helpers.js';
+import { esClient, jobsOf, startService, stopAll, store, waitFor, type ServiceProcess } from '../helpers/runtime-harness.js';
+
+// Incremental sync through logical replication, run by the real service
+// process against the native PostgreSQL and Elasticsearch.
+
+const RANDOM = randomBytes(4).toString('hex');
+const DB = `it_cdc_${RANDOM}`;
+const EVERY_SECOND = '* * * * * ?';
+const NO_REPLICATION_ROLE = `it_cdc_${RANDOM}_norepl`;
+
+const FIXTURE = `
+CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, qty integer, price numeric(10,2), tags text[], updated timestamptz);
+INSERT INTO items SELECT g, 'item ' || g, g % 7, g * 1.25, ARRAY['t' || (g % 3)], '2024-01-01 00:00:00+00'::timestamptz + g * interval '1 hour'
+  FROM generate_series(1, 200) g;
+CREATE TABLE pairs (k1 text, k2 integer, val text, PRIMARY KEY (k1, k2));
+INSERT INTO pairs SELECT 'k' || (g % 5), g, 'v' || g FROM generate_series(1, 50) g;
+CREATE TABLE notes (id bigint PRIMARY KEY, body text);
+INSERT INTO notes VALUES (1, repeat('long text ', 5000)), (2, 'short');
+CREATE TABLE big (id integer PRIMARY KEY, n integer NOT NULL, pad text);
+INSERT INTO big SELECT g, 0, repeat('x', 200) FROM generate_series(1, 30000) g;
+`;
+
+const sql = (text: string) => withAdmin(DB, (c) => c.query(text));
+
+interface Setup {
+  id: string;
+  index: string;
+  tables: string;
+  schedule?: boolean;
+  username?: string;
+  password?: string;
+  fetchSize?: number;
+}
+
+async function createConnector(client: Client, s: Setup): Promise<void> {
+  await createPgConnector(client, s.id, s.index, {
+    database: DB,
+    tables: s.tables,
+    ...(s.fetchSize ? { fetchSize: s.fetchSize } : {}),
+    ...(s.username ? { username: s.username, password: s.password ?? '' } : {}),
+  });
+  if (s.schedule !== false) await setIncrementalSchedule(client, s.id, true);
+}
+
+async function setIncrementalSchedule(client: Client, id: string, enabled: boolean): Promise<void> {
+  const doc = await connectorDoc(client, id);
+  await store(client).updateConnector(id, { scheduling: { ...doc.scheduling, incremental: { enabled, interval: EVERY_SECOND } } });
+}
+
+async function cursorOf(client: Client, id: string): Promise<LogicalCursor | undefined> {
+  const c = (await connectorDoc(client, id)).sync_cursor;
+  return isLogicalCursor(c) ? c : undefined;
+}
+
+async function slotsOf(connectorId: string): Promise<string[]> {
+  const res = await withAdmin(pgService.database, (c) =>
+    c.query<{ slot_name: string }>(`SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE $1`, [`${chainPrefix(connectorId)}%`]),
+  );
+  return res.rows.map((r) => r.slot_name);
+}
+
+async function publicationExists(name: string): Promise<boolean> {
+  return (await sql(`SELECT 1 FROM pg_publication WHERE pubname = '${name}'`)).rowCount === 1;
+}
+
+function values(tables: string, extra: Record<string, unknown> = {}) {
+  return sourceValues(DB, { tables, ...extra });
+}
+
+async function untilIndexEqualsSource(client: Client, index: string, tables: string, timeoutMs = 30_000): Promise<void> {
+  let last: string[] = [];
+  try {
+    await waitFor(
+      `${index} to equal the source`,
+      async () => {
+        last = await indexVersusSource(client, index, values(tables));
+        return last.length === 0;
+      },
+      timeoutMs,
+      300,
+    );
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; first differences: ${last.slice(0, 10).join(', ')}`);
+  }
+}
+
+const finished = (jobs: JobRecord[]) => jobs.filter((j) => ['completed', 'error', 'canceled'].includes(j.doc.status));
+
+describe('incremental sync from logical replication', () => {
+  let client: Client;
+  const procs: ServiceProcess[] = [];
+  const connectors: Setup[] = [];
+  const connector = (name: string, s: Omit<Setup, 'id' | 'index'>): Setup => {
+    const c = { id: `cdc-${name}-${RANDOM}`, index: `it-cdc-${name}-${RANDOM}`, ...s };
+    connectors.push(c);
+    return c;
+  };
+  const main = connector('main', { tables: 'items,pairs,notes' });
+  const during = connector('during', { tables: 'big', fetchSize: 500 });
+  const columns = connector('columns', { tables: '*' });
+  const off = connector('off', { tables: 'pairs' });
+  const denied = connector('denied', { tables: 'items', username: NO_REPLICATION_ROLE, password: 'norepl-pw' });
+
+  const service = (env: Record<string, string> = {}) => {
+    const p = startService({
+      CONNECTOR_IDS: connectors.map((c) => c.id).join(','),
+      CONNECTORS_INCREMENTAL_MAX_DURATION: '4',
+      CONNECTORS_INCREMENTAL_IDLE: '1.5',
+      ...env,
+    });
+    procs.push(p);
+    return p;
+  };
+
+  beforeAll(async () => {
+    client = esClient();
+    await createDatabase(DB, FIXTURE);
+    await withAdmin(pgService.database, async (c) => {
+      await c.query(`DROP ROLE IF EXISTS ${NO_REPLICATION_ROLE}`);
+      await c.query(`CREATE ROLE ${NO_REPLICATION_ROLE} LOGIN PASSWORD 'norepl-pw' NOREPLICATION`);
+    });
+    await sql(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${NO_REPLICATION_ROLE}`);
+  });
+
+  afterAll(async () => {
+    await stopAll(procs);
+    const leftovers: string[] = [];
+    for (const c of connectors) leftovers.push(...(await slotsOf(c.id)));
+    await withAdmin(pgService.database, async (c) => {
+      for (const slot of leftovers) await c.query('SELECT pg_drop_replication_slot($1)', [slot]).catch(() => undefined);
+    });
+    await deleteConnectors(client, connectors.map((c) => c.id));
+    await client.indices.delete({ index: connectors.map((c) => c.index), ignore_unavailable: true });
+    await dropDatabase(DB);
+    await withAdmin(pgService.database, (c) => c.query(`DROP ROLE IF EXISTS ${NO_REPLICATION_ROLE}`));
+    await client.close();
+    // Only the chains the tests dropped on purpose may be gone earlier; none may outlive the suite.
+    expect(leftovers.filter((s) => !s.startsWith(chainPrefix(main.id)) && !s.startsWith(chainPrefix(during.id)) && !s.startsWith(chainPrefix(columns.id)))).toEqual([]);
+  });
+
+  it('starts a chain with a full sync, then follows inserts, updates, key changes, deletes and truncates', async () => {
+    await createConnector(client, main);
+    service();
+    // No chain yet: the first scheduled incremental job starts one with a full sync.
+    const cursor = await waitFor('a change-capture chain', () => cursorOf(client, main.id), 60_000);
+    expect(await slotsOf(main.id)).toEqual([cursor.slot]);
+    expect(cursor.tables.sort()).toEqual(['items', 'notes', 'pairs']);
+    expect(cursor.publication_owned).toBe(true);
+    expect(await publicationExists(cursor.publication)).toBe(true);
+    await untilIndexEqualsSource(client, main.index, main.tables);
+    const first = (await jobsOf(client, main.id))[0];
+    expect(first?.doc.job_type).toBe('incremental');
+    expect(JSON.stringify(first?.doc.metadata)).toContain('change_capture_restarted');
+
+    await sql(`INSERT INTO items VALUES (1000, 'new item', 1, 9.99, ARRAY['n'], now())`);
+    await sql(`UPDATE items SET qty = qty + 100, name = name || ' (edited)' WHERE id <= 20`);
+    await sql(`UPDATE items SET id = 5000 WHERE id = 21`); // key change: the old id must go
+    await sql(`DELETE FROM items WHERE id BETWEEN 30 AND 39`);
+    await sql(`UPDATE pairs SET k2 = k2 + 1000 WHERE k1 = 'k1'`);
+    await sql(`UPDATE notes SET id = 3 WHERE id = 2`);
+    await sql(`UPDATE notes SET body = body WHERE id = 1`); // unchanged TOASTed value: must not become null
+    await untilIndexEqualsSource(client, main.index, main.tables);
+
+    await sql(`TRUNCATE pairs`);
+    await sql(`INSERT INTO pairs VALUES ('after', 1, 'inserted after the truncate')`);
+    await untilIndexEqualsSource(client, main.index, main.tables);
+
+    // The job streaming the changes completes within CONNECTORS_INCREMENTAL_MAX_DURATION.
+    const incremental = await waitFor('two finished incremental jobs', async () => {
+      const done = finished(await jobsOf(client, main.id)).filter((j) => j.doc.job_type === 'incremental');
+      return done.length > 1 ? done : undefined;
+    });
+    for (const j of incremental) expect([j.id, j.doc.status, j.doc.error]).toEqual([j.id, 'completed', null]);
+    expect(incremental.reduce((n, j) => n + j.doc.deleted_document_count, 0)).toBeGreaterThan(0);
+    // The slot confirmed what was applied: nothing left in it.
+    const now = await cursorOf(client, main.id);
+    expect(now?.slot).toBe(cursor.slot);
+  });
+
+  it('loses and doubles nothing that commits while the chain-starting full sync reads', async () => {
+    await createConnector(client, during);
+    service();
+    // Rows are changed while the full sync pages through `big` (500 rows a page).
+    let writes = 0;
+    let stop = false;
+    const writer = (async () => {
+      while (!stop) {
+        const id = 1 + Math.floor(Math.random() * 30_000);
+        await sql(`UPDATE big SET n = n + 1 WHERE id = ${id}; INSERT INTO big VALUES (${30_000 + ++writes}, 1, 'new') ON CONFLICT DO NOTHING`);
+      }
+    })();
+    await waitFor('the chain', () => cursorOf(client, during.id), 60_000);
+    stop = true;
+    await writer;
+    expect(writes).toBeGreaterThan(10);
+    await untilIndexEqualsSource(client, during.index, during.tables, 60_000);
+    const total = (await client.count({ index: during.index })).count;
+    expect(total).toBe(30_000 + writes);
+  });
+
+  it('follows added and dropped columns and starts a new chain for a table added under *', async () => {
+    await createConnector(client, columns);
+    service();
+    const first = await waitFor('the chain', () => cursorOf(client, columns.id), 60_000);
+    // A column added or dropped changes every document of its table: a new chain's full sync rewrites them.
+    await sql(`ALTER TABLE items ADD COLUMN colour text; UPDATE items SET colour = 'red' WHERE id <= 5;
+      ALTER TABLE pairs DROP COLUMN val; UPDATE pairs SET k2 = k2 WHERE k1 = 'k2'`);
+    const reshaped = await waitFor('a new chain after the column changes', async () => {
+      const c = await cursorOf(client, columns.id);
+      return c && c.slot !== first.slot ? c : undefined;
+    }, 60_000);
+    await untilIndexEqualsSource(client, columns.index, columns.tables);
+    const red = await client.search({ index: columns.index, query: { term: { public_items_colour: 'red' } } });
+    expect(red.hits.hits.length).toBe(5);
+    expect((await client.search({ index: columns.index, query: { exists: { field: 'public_pairs_val' } } })).hits.hits).toEqual([]);
+
+    await sql(`CREATE TABLE added (id integer PRIMARY KEY, what text); INSERT INTO added VALUES (1, 'one'), (2, 'two')`);
+    const next = await waitFor('a new chain with the added table', async () => {
+      const c = await cursorOf(client, columns.id);
+      return c && c.slot !== reshaped.slot && c.tables.includes('added') ? c : undefined;
+    }, 60_000);
+    await untilIndexEqualsSource(client, columns.index, columns.tables);
+    // The earlier chain's slot is gone with it.
+    expect(await slotsOf(columns.id)).toEqual([next.slot]);
+    const restarted = (await jobsOf(client, columns.id)).flatMap((j) => (j.doc.metadata?.notices as { kind: string; message: string }[] | undefined) ?? []);
+    expect(restarted.map((n) => n.message).join('\n')).toMatch(/columns of "items", "pairs" were added, dropped or changed type/);
+    expect(restarted.map((n) => n.message).join('\n')).toMatch(/synced tables changed \(added added\)/);
+  });
+
+  it('repairs a slot dropped behind its back with a full sync, and says so on the job', async () => {
+    const before = await cursorOf(client, main.id);
+    expect(before).toBeDefined();
+    service();
+    await waitFor('the slot to be free', async () => {
+      const r = await withAdmin(pgService.database, (c) => c.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [before!.slot]));
+      return r.rows[0]?.active === false;
+    });
+    await withAdmin(pgService.database, (c) => c.query('SELECT pg_drop_replication_slot($1)', [before!.slot]));
+    await sql(`UPDATE items SET qty = -1 WHERE id = 1`);
+    const repaired = await waitFor('a new chain', async () => {
+      const c = await cursorOf(client, main.id);
+      return c && c.slot !== before!.slot ? c : undefined;
+    }, 60_000);
+    expect(await slotsOf(main.id)).toEqual([repaired.slot]);
+    await untilIndexEqualsSource(client, main.index, main.tables);
+    const notices = (await jobsOf(client, main.id)).flatMap((j) => (j.doc.metadata?.notices as { message: string }[] | undefined) ?? []);
+    expect(notices.map((n) => n.message).join('\n')).toContain(`the replication slot ${before!.slot} no longer exists`);
+  });
+
+  it('drops the slot and the publication it created when the incremental schedule is turned off', async () => {
+    await createConnector(client, off);
+    service();
+    const cursor = await waitFor('the chain', () => cursorOf(client, off.id), 60_000);
+    expect(await publicationExists(cursor.publication)).toBe(true);
+    await setIncrementalSchedule(client, off.id, false);
+    await waitFor('the chain to be dropped', async () => (await connectorDoc(client, off.id)).sync_cursor === null && (await slotsOf(off.id)).length === 0, 30_000);
+    expect(await publicationExists(cursor.publication)).toBe(false);
+  });
+
+  it('says on the connector why a role without REPLICATION cannot sync incrementally, and keeps full syncs', async () => {
+    await createConnector(client, denied);
+    service();
+    const doc = await waitFor('the connector to explain', async () => {
+      const d = await connectorDoc(client, denied.id);
+      return d.error ? d : undefined;
+    }, 30_000);
+    expect(doc.status).toBe('error');
+    expect(doc.error).toContain(`User "${NO_REPLICATION_ROLE}" lacks the REPLICATION attribute`);
+    expect(doc.error).toContain(`ALTER ROLE "${NO_REPLICATION_ROLE}" REPLICATION`);
+    expect(doc.features?.incremental_sync?.enabled).toBe(false);
+    const job = await runJob(client, denied.id);
+    expect([job.status, job.error]).toEqual(['completed', null]);
+    expect(JSON.stringify(job.metadata)).toContain('change_capture_unavailable');
+    // No incremental job is scheduled: it could only fail.
+    expect((await jobsOf(client, denied.id)).filter((j) => j.doc.job_type === 'incremental')).toEqual([]);
+    expect(await slotsOf(denied.id)).toEqual([]);
+  });
+});
