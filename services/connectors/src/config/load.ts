@@ -33,6 +33,8 @@ export interface Config {
   connectors: ConnectorSelection[];
   serviceTypes: string[];
   pollIntervalMs: number;
+  /** Retained WAL past which a connector shows a warning. */
+  replicationWarnBytes: number;
   /** How long incremental jobs stream (see the job runner). */
   incremental: { maxDurationMs: number; idleMs: number };
   heartbeatIntervalMs: number;
@@ -214,6 +216,7 @@ function toConfig(raw: RawConfig): Config {
     cleanupIntervalMs: raw.CONNECTORS_CLEANUP_INTERVAL * 1000,
     idleJobThresholdMs: raw.CONNECTORS_IDLE_JOB_THRESHOLD * 1000,
     maxConcurrentSyncs: raw.CONNECTORS_MAX_CONCURRENT_SYNCS,
+    replicationWarnBytes: raw.CONNECTORS_REPLICATION_WARN_MB * 1_048_576,
     incremental: { maxDurationMs: raw.CONNECTORS_INCREMENTAL_MAX_DURATION * 1000, idleMs: raw.CONNECTORS_INCREMENTAL_IDLE * 1000 },
     http: { port: raw.HTTP_PORT, host: raw.HTTP_HOST },
     logLevel: raw.LOG_LEVEL,

@@ -109,6 +109,15 @@ export class IndexProtocolStore implements ProtocolStore {
     return hits.filter((h) => h.doc.deleted !== true);
   }
 
+  async listDeletedConnectors(selector: ConnectorSelector): Promise<ConnectorRecord[]> {
+    const should: estypes.QueryDslQueryContainer[] = [];
+    if (selector.ids.length) should.push({ ids: { values: selector.ids } });
+    if (selector.serviceTypes.length) should.push({ terms: { service_type: selector.serviceTypes } });
+    if (!should.length) return [];
+    const hits = await this.searchAll<ConnectorDoc>(CONNECTORS_ALIAS, { bool: { should, minimum_should_match: 1, filter: [{ term: { deleted: true } }] } }, ['_doc']);
+    return hits.filter((h) => h.doc.deleted === true);
+  }
+
   async allConnectorIds(): Promise<Set<string>> {
     const ids = new Set<string>();
     let after: estypes.SortResults | undefined;

@@ -42,6 +42,8 @@ export interface ProtocolStore {
 
   /** Served connectors, soft-deleted ones excluded. */
   listConnectors(selector: ConnectorSelector): Promise<ConnectorRecord[]>;
+  /** Soft-deleted connectors among those served (their change-capture chains are dropped). */
+  listDeletedConnectors(selector: ConnectorSelector): Promise<ConnectorRecord[]>;
   /** Ids of every connector document, including soft-deleted ones (orphan detection). */
   allConnectorIds(): Promise<Set<string>>;
   /** `null` when missing or soft-deleted. */

@@ -1,7 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../log/redact.js';
 import { lockField } from '../protocol/documents.js';
-import type { ProtocolStore } from '../protocol/store.js';
+import type { ConnectorSelector, ProtocolStore } from '../protocol/store.js';
 import type { ConnectorRecord } from '../protocol/types.js';
 import { configurationValues } from '../sources/configuration.js';
 import type { SourceRegistry } from '../sources/registry.js';
@@ -45,24 +45,54 @@ export async function incrementalHasWork(store: ProtocolStore, connector: Connec
  * nobody: it is dropped and the cursor cleared (never while a job runs).
  * Otherwise its retained WAL is measured.
  */
-export async function tendChain(store: ProtocolStore, connector: ConnectorRecord, sources: SourceRegistry, log: Logger): Promise<void> {
+export async function tendChain(
+  store: ProtocolStore,
+  connector: ConnectorRecord,
+  sources: SourceRegistry,
+  log: Logger,
+  warnBytes: number,
+): Promise<string | null> {
   const cursor = connector.doc.sync_cursor;
-  if (cursor == null) return;
+  if (cursor == null) return null;
   const clog = log.child({ connector: { id: connector.id } });
   if (connector.doc.scheduling?.incremental?.enabled) {
     const retained = await withCapture(sources, connector, clog, (c) => c.retention(cursor));
-    if (retained?.bytes != null) replicationRetainedBytes.set({ connector: connector.id }, retained.bytes);
-    return;
+    if (retained?.bytes == null) return null;
+    replicationRetainedBytes.set({ connector: connector.id }, retained.bytes);
+    if (retained.bytes < warnBytes && retained.state !== 'unreserved') return null;
+    return `The change-capture slot keeps ${Math.round(retained.bytes / 1_048_576)} MiB of WAL on PostgreSQL (warning past ${Math.round(warnBytes / 1_048_576)} MiB${retained.state === 'unreserved' ? '; PostgreSQL is about to invalidate it' : ''}): incremental syncs are not keeping up or not running`;
   }
-  if (connector.doc[lockField('full')] === 'in_progress') return;
+  if (connector.doc[lockField('full')] === 'in_progress') return null;
   try {
     await withCapture(sources, connector, clog, (c) => c.dropChain(cursor));
   } catch (err) {
     clog.warn({ err }, `could not drop the change-capture chain: ${errorMessage(err)}`);
-    return;
+    return null;
   }
   if (await store.updateConnector(connector.id, { sync_cursor: null }, connector)) {
     replicationRetainedBytes.remove({ connector: connector.id });
     clog.info('incremental schedule is off: change-capture chain dropped');
   }
+  return null;
+}
+
+/** A soft-deleted connector's chain is dropped: nobody will read its slot again. */
+export async function dropChainsOfDeleted(store: ProtocolStore, selector: ConnectorSelector, sources: SourceRegistry, log: Logger): Promise<number> {
+  let dropped = 0;
+  for (const connector of await store.listDeletedConnectors(selector)) {
+    if (connector.doc.sync_cursor == null) continue;
+    const clog = log.child({ connector: { id: connector.id } });
+    try {
+      await withCapture(sources, connector, clog, (c) => c.dropChain(connector.doc.sync_cursor));
+    } catch (err) {
+      clog.warn({ err }, `could not drop the change-capture chain of deleted connector ${connector.id}: ${errorMessage(err)}`);
+      continue;
+    }
+    if (await store.updateConnector(connector.id, { sync_cursor: null }, connector)) {
+      replicationRetainedBytes.remove({ connector: connector.id });
+      clog.info(`connector ${connector.id} was deleted: change-capture chain dropped`);
+      dropped++;
+    }
+  }
+  return dropped;
 }

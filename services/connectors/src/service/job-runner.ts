@@ -12,7 +12,7 @@ import { ChainBroken, type DataSource, type SyncNotice } from '../sources/types.
 import { runFullSync, type SyncProgress, type SyncResult } from '../sync/full-sync.js';
 import { runIncrementalSync } from '../sync/incremental-sync.js';
 import { IDLE_JOB_MESSAGE, ORPHAN_JOB_MESSAGE } from './cleanup.js';
-import { documentsDeleted, documentsIndexed, jobDuration, jobsFinished, jobsRunning } from './metrics.js';
+import { documentsDeleted, documentsIndexed, jobDuration, jobsFinished, jobsRunning, replicationLagSeconds } from './metrics.js';
 
 export const WORKER_HOSTNAME = os.hostname();
 
@@ -273,6 +273,7 @@ export class JobRunner {
         cursor: plan.connector.doc.sync_cursor,
         origin: { database: String(database ?? ''), schema: String(schema ?? '') },
         ...(this.opts.incremental ?? DEFAULT_INCREMENTAL),
+        onApplied: (at) => replicationLagSeconds.set({ connector: plan.connector.id }, Math.max(0, (Date.now() - at.getTime()) / 1000)),
       });
     } catch (err) {
       if (!(err instanceof ChainBroken)) throw err;

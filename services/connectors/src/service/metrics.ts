@@ -46,7 +46,7 @@ export const replicationRetainedBytes = new Gauge({
 
 export const replicationLagSeconds = new Gauge({
   name: 'connectors_replication_lag_seconds',
-  help: 'Age of the last change an incremental sync applied, when it was applied',
+  help: 'Seconds from commit in the source to the write into Elasticsearch, for the last change an incremental sync applied',
   labelNames: ['connector'] as const,
   registers: [metricsRegistry],
 });

@@ -8,14 +8,14 @@ import type { ConnectorRecord, JobType } from '../protocol/types.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import { Cleanup } from './cleanup.js';
 import { checkConnector, publishSchema } from './connector-check.js';
-import { incrementalHasWork, tendChain } from './change-capture.js';
+import { dropChainsOfDeleted, incrementalHasWork, tendChain } from './change-capture.js';
 import { JobRunner } from './job-runner.js';
 import { schedulableTypes, trySchedule } from './scheduler.js';
 import { sleep } from '../util/sleep.js';
 
 export type RuntimeSettings = Pick<
   Config,
-  'connectors' | 'serviceTypes' | 'pollIntervalMs' | 'incremental' | 'heartbeatIntervalMs' | 'cleanupIntervalMs' | 'idleJobThresholdMs' | 'maxConcurrentSyncs'
+  'connectors' | 'serviceTypes' | 'pollIntervalMs' | 'incremental' | 'replicationWarnBytes' | 'heartbeatIntervalMs' | 'cleanupIntervalMs' | 'idleJobThresholdMs' | 'maxConcurrentSyncs'
 > & {
   elasticsearch: Config['elasticsearch'];
   /** Test knobs; production uses the protocol's 10 s and 1 s. */
@@ -172,9 +172,12 @@ export class ConnectorRuntime {
       this.lastCheckIn.set(connector.id, Date.now());
     }
 
-    const outcome = await checkConnector(this.store, connector, this.sources, this.log, () => this.serviceProblem());
+    const retention = await tendChain(this.store, connector, this.sources, this.log, this.settings.replicationWarnBytes).catch((err: unknown) => {
+      this.log.warn({ err, connector: { id: connector.id } }, `could not check the change-capture slot: ${errorMessage(err)}`);
+      return null;
+    });
+    const outcome = await checkConnector(this.store, connector, this.sources, this.log, () => this.serviceProblem() ?? retention);
     if (outcome !== 'connected') return;
-    await tendChain(this.store, connector, this.sources, this.log);
 
     // Expressions were validated by the check above.
     for (const type of schedulableTypes(connector.doc)) {
@@ -226,6 +229,8 @@ export class ConnectorRuntime {
   }
 
   private async runCleanup(): Promise<void> {
+    const selector = { ids: this.settings.connectors.map((c) => c.id), serviceTypes: this.settings.serviceTypes };
+    await dropChainsOfDeleted(this.store, selector, this.sources, this.log);
     const result = await this.cleanup.run(this.served.length ? this.served : await this.refreshServed());
     if (result.idle || result.orphaned || result.unlocked) this.log.info({ cleanup: result }, 'cleanup pass finished');
   }

@@ -90,7 +90,7 @@ export type ChangeEvent =
   /** Every document of these tables is gone. */
   | { kind: 'truncate'; tables: string[] }
   /** The end of a transaction; `more` when further changes are already buffered. */
-  | { kind: 'commit'; position: string; more: boolean }
+  | { kind: 'commit'; position: string; more: boolean; committedAt: Date }
   /** Nothing pending. With a position, everything up to it has been delivered. */
   | { kind: 'idle'; position?: string };
 

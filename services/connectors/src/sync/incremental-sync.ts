@@ -29,6 +29,8 @@ export interface IncrementalSyncOptions {
   /** Changes buffered before a write even while more keep arriving. */
   batchSize?: number;
   onProgress?: (p: SyncProgress) => void;
+  /** After each write: the commit time of the last transaction now in the index. */
+  onApplied?: (committedAt: Date) => void;
 }
 
 /** A pending write per document: the last change of a batch wins. */
@@ -62,6 +64,7 @@ export async function runIncrementalSync(opts: IncrementalSyncOptions): Promise<
   const batchSize = opts.batchSize ?? 1000;
   const pending: Pending = new Map();
   let committed: string | undefined;
+  let committedAt: Date | undefined;
   let confirmed: string | undefined;
   const started = Date.now();
   let lastChange = started;
@@ -78,7 +81,9 @@ export async function runIncrementalSync(opts: IncrementalSyncOptions): Promise<
     await writePending(sink, pending);
     report();
     if (committed !== undefined) confirm(committed);
+    if (committedAt) opts.onApplied?.(committedAt);
     committed = undefined;
+    committedAt = undefined;
   };
 
   for await (const change of capture.changes(opts.cursor, { signal, notice: (n) => void (notices.length < 100 && notices.push(n)) })) {
@@ -109,6 +114,7 @@ export async function runIncrementalSync(opts: IncrementalSyncOptions): Promise<
         break;
       case 'commit':
         committed = change.position;
+        committedAt = change.committedAt;
         if (!change.more || pending.size >= batchSize) await flush();
         break;
       case 'idle':

@@ -6,6 +6,10 @@ import type { BasicRule, JobRecord } from '../../src/protocol/types.js';
 import { indexVersusSource } from '../helpers/index-equality.js';
 import { createDatabase, dropDatabase, pgService, sourceValues, withAdmin } from '../helpers/pg-fixtures.js';
 import { connectorDoc, createPgConnector, deleteConnectors, editDraft, filteringOf, runJob } from '../helpers/pg-runtime-helpers.js';
+import { ReplicationConnection } from '../../src/sources/postgresql/cdc/replication.js';
+import { parseLsn } from '../../src/sources/postgresql/cdc/lsn.js';
+import { parseSettings } from '../../src/sources/postgresql/settings.js';
+import { createLogger } from '../../src/log/logger.js';
 import { esClient, jobsOf, startService, stopAll, store, waitFor, type ServiceProcess } from '../helpers/runtime-harness.js';
 
 // Incremental sync through logical replication, run by the real service
@@ -110,6 +114,8 @@ describe('incremental sync from logical replication', () => {
   const rules = connector('rules', { tables: 'items' });
   const streaming = connector('streaming', { tables: 'pairs' });
   const crash = connector('crash', { tables: 'big' });
+  const quiet = connector('quiet', { tables: 'notes' });
+  const gone = connector('gone', { tables: 'notes' });
   const denied = connector('denied', { tables: 'items', username: NO_REPLICATION_ROLE, password: 'norepl-pw' });
 
   /** Rows of `big` changed continuously until the returned function is called. */
@@ -319,8 +325,12 @@ describe('incremental sync from logical replication', () => {
       const jobs = await jobsOf(client, streaming.id);
       return jobs.find((j) => j.doc.job_type === 'incremental' && j.doc.status === 'in_progress' && j.doc.indexed_document_count > 0);
     }, 30_000);
+    // As Kibana's cancel: guarded by the version read, so a progress report in between means reading again.
+    await waitFor('the cancel request to be written', async () => {
+      const j = await store(client).getJob(running.id);
+      return j ? store(client).updateJob(running.id, { status: 'canceling', cancelation_requested_at: new Date().toISOString() }, j) : false;
+    });
     const asked = Date.now();
-    await store(client).updateJob(running.id, { status: 'canceling', cancelation_requested_at: new Date().toISOString() }, running);
     const canceled = await waitFor('the cancel', async () => {
       const j = await store(client).getJob(running.id);
       return j?.doc.status === 'canceled' ? j : undefined;
@@ -360,6 +370,50 @@ describe('incremental sync from logical replication', () => {
     const spans = jobs.map((j) => [Date.parse(j.doc.started_at!), Date.parse(j.doc.completed_at ?? new Date().toISOString())] as const).sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1] - 1000);
     expect(jobs.map((j) => j.doc.error ?? '').join('\n')).not.toMatch(/in use|active for PID/);
+  });
+
+  it('keeps a quiet slot from holding WAL on a busy server, and warns on the connector when a slot holds too much', async () => {
+    await createConnector(client, quiet);
+    service({ CONNECTORS_REPLICATION_WARN_MB: '4' });
+    const cursor = await waitFor('the chain', () => cursorOf(client, quiet.id), 60_000);
+    const slotRow = () =>
+      withAdmin(pgService.database, async (c) => (await c.query<{ lsn: string; active: boolean }>('SELECT confirmed_flush_lsn::text AS lsn, active FROM pg_replication_slots WHERE slot_name = $1', [cursor.slot])).rows[0]);
+    await waitFor('the slot to be idle', async () => (await slotRow())?.active === false, 30_000);
+    const before = parseLsn((await slotRow())!.lsn);
+    const jobsBefore = (await jobsOf(client, quiet.id)).length;
+    // WAL from a table the connector does not sync: no job, but the slot moves on.
+    await sql(`CREATE TABLE IF NOT EXISTS unsynced (id serial PRIMARY KEY, pad text); INSERT INTO unsynced (pad) SELECT repeat('w', 1000) FROM generate_series(1, 2000)`);
+    await waitFor('the quiet slot to advance', async () => parseLsn((await slotRow())!.lsn) > before, 30_000);
+    expect((await jobsOf(client, quiet.id)).length).toBe(jobsBefore);
+
+    // A consumer that never confirms holds the slot: WAL piles up and the connector says so.
+    const repl = await ReplicationConnection.open(parseSettings(values('notes')), createLogger('silent'));
+    const held = repl.start(cursor.slot, cursor.publication, parseLsn(cursor.lsn), 100);
+    void held.next();
+    try {
+      await sql(`INSERT INTO unsynced (pad) SELECT repeat('w', 1000) FROM generate_series(1, 8000)`);
+      const warned = await waitFor('the warning', async () => {
+        const d = await connectorDoc(client, quiet.id);
+        return d.error?.includes('change-capture slot keeps') ? d : undefined;
+      }, 30_000);
+      expect(warned.error).toMatch(/keeps \d+ MiB of WAL on PostgreSQL \(warning past 4 MiB\)/);
+    } finally {
+      await held.return(undefined);
+      await repl.close();
+    }
+    await waitFor('the warning to clear', async () => (await connectorDoc(client, quiet.id)).error === null, 30_000);
+  });
+
+  it('drops the chain of a connector deleted in Kibana (soft delete)', async () => {
+    await createConnector(client, gone);
+    service();
+    await waitFor('the chain', () => cursorOf(client, gone.id), 60_000);
+    await waitFor('the slot to be idle', async () => {
+      const r = await withAdmin(pgService.database, (c) => c.query('SELECT 1 FROM pg_replication_slots WHERE slot_name LIKE $1 AND NOT active', [`${chainPrefix(gone.id)}%`]));
+      return r.rowCount === 1;
+    }, 30_000);
+    await store(client).updateConnector(gone.id, { deleted: true });
+    await waitFor('the slot to be dropped', async () => (await slotsOf(gone.id)).length === 0, 30_000);
   });
 
   it('says on the connector why a role without REPLICATION cannot sync incrementally, and keeps full syncs', async () => {

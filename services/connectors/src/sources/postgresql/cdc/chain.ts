@@ -161,14 +161,20 @@ export async function dropSlot(query: RowsQuery, slot: string): Promise<boolean>
 /**
  * Whether the slot holds a published change not yet confirmed, without
  * consuming it. PostgreSQL 15+ skips transactions that touched no published
- * table, so an idle connector on a busy server reads as idle.
+ * table, so an idle connector on a busy server reads as idle. When there is
+ * none, the slot is moved up to the position checked: otherwise a quiet slot
+ * on a busy server would keep every byte of WAL written since its last job.
+ * Changes committed after that position stay in the slot.
  */
 export async function slotHasChanges(query: RowsQuery, slot: string, publication: string): Promise<boolean> {
+  const [[position]] = (await query('SELECT pg_catalog.pg_current_wal_lsn()::text')) as [[string]];
   const rows = await query(
-    `SELECT 1 FROM pg_catalog.pg_logical_slot_peek_binary_changes($1, NULL, 1, 'proto_version', '1', 'publication_names', $2) LIMIT 1`,
-    [slot, publication],
+    `SELECT 1 FROM pg_catalog.pg_logical_slot_peek_binary_changes($1, $2::pg_catalog.pg_lsn, 1, 'proto_version', '1', 'publication_names', $3) LIMIT 1`,
+    [slot, position, publication],
   );
-  return rows.length > 0;
+  if (rows.length > 0) return true;
+  await query('SELECT pg_catalog.pg_replication_slot_advance($1, $2::pg_catalog.pg_lsn)', [slot, position]);
+  return false;
 }
 
 /** Per table, a short hash of its column names and types (table order). */

@@ -76,7 +76,7 @@ export async function* changeEvents(ctx: ReaderContext, repl: ReplicationConnect
         break;
       case 'commit':
         inTransaction = false;
-        yield { kind: 'commit', position: formatLsn(m.endLsn), more: repl.hasBuffered() };
+        yield { kind: 'commit', position: formatLsn(m.endLsn), more: repl.hasBuffered(), committedAt: m.commitTime };
         break;
       case 'relation':
         tables.set(m.oid, m.schema === ctx.settings.schema && synced.has(m.table) ? await tableState(ctx, m) : null);
