@@ -44,6 +44,9 @@ npm run build >/dev/null
 
 echo "==> seeding PostgreSQL ($PGHOST:$PGPORT/$PGDATABASE, SEED_SCALE=${SEED_SCALE:-1})"
 npm run --silent start -w seed >"$DEMO_DIR/seed.json"
+if [ "${SEED_CONNECTOR_REPLICATION:-auto}" != false ] && [ -n "$SEED_CONNECTOR_ROLE" ]; then
+  scripts/services.sh grant-replication "$SEED_CONNECTOR_ROLE"
+fi
 reseeded=$(node -e 'try { console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).action === "loaded") } catch { console.log(false) }' "$DEMO_DIR/seed.json")
 
 echo "==> registering connector $CONNECTOR_ID"
@@ -53,6 +56,7 @@ env -u ELASTIC_PASSWORD -u KIBANA_URL \
   CONNECTOR_PG_USERNAME="$SEED_CONNECTOR_ROLE" CONNECTOR_PG_PASSWORD="$SEED_CONNECTOR_PASSWORD" \
   CONNECTOR_PG_DATABASE="$PGDATABASE" CONNECTOR_PG_SCHEMA="${SEED_SCHEMA:-public}" \
   CONNECTOR_PG_TABLES="${CONNECTOR_PG_TABLES:-categories,products,customers,orders,order_lines,reviews}" \
+  CONNECTOR_PG_PUBLICATION="${SEED_PUBLICATION-connectors_demo}" \
   SETUP_OUTPUT_FILE="$DEMO_DIR/connector.env" \
   "${CLI[@]}" setup >"$DEMO_DIR/setup.json"
 

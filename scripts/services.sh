@@ -309,6 +309,17 @@ case "${1:-}" in
   status)
     status
     ;;
+  grant-replication)
+    # PostgreSQL 15 lets only a superuser grant REPLICATION, so the seed (run as
+    # the application role here) cannot; compose seeds as the superuser instead.
+    [ -n "${2:-}" ] || die "usage: $0 grant-replication ROLE"
+    pg_running || die "PostgreSQL is not running (make services-up)"
+    PGPASSWORD="$PG_PASSWORD" "$(pg_bindir)/psql" -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres \
+      -v role="$2" >/dev/null <<'SQL'
+SELECT format('ALTER ROLE %I REPLICATION', :'role') FROM pg_roles WHERE rolname = :'role' AND NOT rolreplication \gexec
+SQL
+    log "role $2 may use replication (incremental sync)"
+    ;;
   restart-elasticsearch)
     # Used by the resilience test: a real restart, data kept.
     stop_es
@@ -316,7 +327,7 @@ case "${1:-}" in
     start_es
     ;;
   *)
-    echo "usage: $0 up|down|status|restart-elasticsearch" >&2
+    echo "usage: $0 up|down|status|grant-replication ROLE|restart-elasticsearch" >&2
     exit 2
     ;;
 esac

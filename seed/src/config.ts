@@ -30,6 +30,8 @@ export interface SeedConfig {
   /** How long to keep retrying while PostgreSQL is not reachable yet. */
   waitSeconds: number;
   connection: Connection;
+  /** Publication of the seed tables for incremental sync; undefined when SEED_PUBLICATION is empty. */
+  publication?: string;
   /** Undefined when SEED_CONNECTOR_ROLE is set to the empty string. */
   role?: { name: string; password: string; replication: ReplicationMode };
 }
@@ -168,7 +170,10 @@ export function loadConfig(options: LoadOptions = {}): SeedConfig {
     role = { name, password, replication };
   }
 
+  const publication = (pick('SEED_PUBLICATION') ?? 'connectors_demo').trim();
+  if (publication) checkIdentifier('SEED_PUBLICATION', publication, problems);
+
   const connection = connectionFrom(sources, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { scale, schema, force, waitSeconds, connection, ...(role ? { role } : {}) };
+  return { scale, schema, force, waitSeconds, connection, ...(role ? { role } : {}), ...(publication ? { publication } : {}) };
 }

@@ -15,6 +15,7 @@ import { GENERATOR_VERSION, TABLES, rowCounts, type RowCounts, type TableName } 
 import { connect } from './db.js';
 import { GENERATORS } from './generate.js';
 import { TableProgress } from './progress.js';
+import { ensurePublication, type PublicationResult } from './publication.js';
 import { ensureConnectorRole, type RoleResult } from './role.js';
 import { SCHEMA_VERSION, countRows, ensureSchema, qualified, quoteIdent, readMeta, writeMeta } from './schema.js';
 import { SeedError } from './errors.js';
@@ -34,6 +35,7 @@ export interface SeedSummary {
   rowsPerSecond: number;
   seconds: number;
   role: RoleResult | null;
+  publication: PublicationResult | null;
 }
 
 export interface RunOptions {
@@ -148,6 +150,12 @@ export async function runSeed(config: SeedConfig, options: RunOptions = {}): Pro
       log(`role "${role.name}" ${role.created ? 'created' : 'updated'}: LOGIN${role.replication ? ', REPLICATION' : ''}, SELECT on schema "${config.schema}"`);
     }
 
+    let publication: PublicationResult | null = null;
+    if (config.publication) {
+      publication = await ensurePublication(client, config.publication, config.schema, TABLES);
+      log(`publication "${publication.name}" ${publication.created ? 'created' : 'updated'} for the ${TABLES.length} tables (incremental sync reads it)`);
+    }
+
     const totalRows = TABLES.reduce((n, t: TableName) => n + expected[t], 0);
     return {
       database: config.connection.target,
@@ -162,6 +170,7 @@ export async function runSeed(config: SeedConfig, options: RunOptions = {}): Pro
       rowsPerSecond: loadSeconds > 0 ? Math.round(totalRows / loadSeconds) : 0,
       seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
       role,
+      publication,
     };
   } finally {
     await client.end().catch(() => undefined);

@@ -70,6 +70,13 @@ describe('loadConfig', () => {
     expect(load({ SEED_CONNECTOR_ROLE: '' }).role).toBeUndefined();
   });
 
+  it('publishes the tables as connectors_demo unless SEED_PUBLICATION says otherwise or is empty', () => {
+    expect(load({}).publication).toBe('connectors_demo');
+    expect(load({ SEED_PUBLICATION: 'mine' }).publication).toBe('mine');
+    expect(load({ SEED_PUBLICATION: '' }).publication).toBeUndefined();
+    expect(() => load({ SEED_PUBLICATION: 'x'.repeat(64) })).toThrow(/SEED_PUBLICATION/);
+  });
+
   describe('env files', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'seed-config-'));
     const sub = path.join(root, 'seed');

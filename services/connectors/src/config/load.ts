@@ -36,7 +36,7 @@ export interface Config {
   /** Retained WAL past which a connector shows a warning. */
   replicationWarnBytes: number;
   /** How long incremental jobs stream (see the job runner). */
-  incremental: { maxDurationMs: number; idleMs: number };
+  incremental: { maxDurationMs: number; idleMs: number; checkIntervalMs: number };
   heartbeatIntervalMs: number;
   cleanupIntervalMs: number;
   idleJobThresholdMs: number;
@@ -217,7 +217,11 @@ function toConfig(raw: RawConfig): Config {
     idleJobThresholdMs: raw.CONNECTORS_IDLE_JOB_THRESHOLD * 1000,
     maxConcurrentSyncs: raw.CONNECTORS_MAX_CONCURRENT_SYNCS,
     replicationWarnBytes: raw.CONNECTORS_REPLICATION_WARN_MB * 1_048_576,
-    incremental: { maxDurationMs: raw.CONNECTORS_INCREMENTAL_MAX_DURATION * 1000, idleMs: raw.CONNECTORS_INCREMENTAL_IDLE * 1000 },
+    incremental: {
+      maxDurationMs: raw.CONNECTORS_INCREMENTAL_MAX_DURATION * 1000,
+      idleMs: raw.CONNECTORS_INCREMENTAL_IDLE * 1000,
+      checkIntervalMs: raw.CONNECTORS_INCREMENTAL_CHECK_INTERVAL * 1000,
+    },
     http: { port: raw.HTTP_PORT, host: raw.HTTP_HOST },
     logLevel: raw.LOG_LEVEL,
     logFormat: raw.LOG_FORMAT,

@@ -25,6 +25,7 @@ export const SETTINGS = {
   CONNECTORS_MAX_CONCURRENT_SYNCS: 'Sync jobs one process runs at once',
   CONNECTORS_INCREMENTAL_MAX_DURATION: 'Seconds an incremental sync job streams changes before it completes (the next scheduled one continues)',
   CONNECTORS_INCREMENTAL_IDLE: 'Seconds without a change after which an incremental sync job completes early',
+  CONNECTORS_INCREMENTAL_CHECK_INTERVAL: 'Seconds between looks at the change log of connectors with an incremental schedule (one cheap query each)',
   CONNECTORS_REPLICATION_WARN_MB: 'WAL (MiB) a change-capture slot may keep on PostgreSQL before the connector shows a warning',
   CONNECTORS_CONFIG_FILE: 'Optional YAML file with any of these keys',
   CONNECTORS_ENV_FILE: 'Optional extra env file (KEY=value lines), e.g. written by the setup job',
@@ -116,6 +117,7 @@ export const rawConfigSchema = z
     CONNECTORS_MAX_CONCURRENT_SYNCS: positiveInt(1, 64),
     CONNECTORS_INCREMENTAL_MAX_DURATION: seconds(120, 1),
     CONNECTORS_INCREMENTAL_IDLE: seconds(30, 0.5),
+    CONNECTORS_INCREMENTAL_CHECK_INTERVAL: seconds(1, 0.1),
     CONNECTORS_REPLICATION_WARN_MB: positiveInt(1024, 1_048_576),
     HTTP_PORT: z.coerce
       .number({ error: 'must be a port number' })

@@ -30,14 +30,20 @@ async function withCapture<T>(sources: SourceRegistry, connector: ConnectorRecor
  * the chain, or there is no chain yet. While a job runs or waits, none is added
  * (the running one streams). An idle connector thus writes no job documents.
  */
-export async function incrementalHasWork(store: ProtocolStore, connector: ConnectorRecord, sources: SourceRegistry, log: Logger): Promise<boolean> {
+export async function incrementalHasWork(
+  store: ProtocolStore,
+  connector: ConnectorRecord,
+  sources: SourceRegistry,
+  log: Logger,
+  thorough: boolean,
+): Promise<boolean> {
   // The poll turns the feature off when the database cannot support it.
   if (!connector.doc.features?.incremental_sync?.enabled) return false;
   if (connector.doc[lockField('incremental')] === 'in_progress') return false;
   const waiting = await store.listRunnableJobs([connector.id], ['full', 'incremental']);
   if (waiting.length > 0) return false;
   if (connector.doc.sync_cursor == null) return true;
-  return (await withCapture(sources, connector, log, (c) => c.hasChanges(connector.doc.sync_cursor))) ?? false;
+  return (await withCapture(sources, connector, log, (c) => c.hasChanges(connector.doc.sync_cursor, { thorough }))) ?? false;
 }
 
 /**

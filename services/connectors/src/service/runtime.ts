@@ -76,6 +76,7 @@ export class ConnectorRuntime {
       this.loop('poll', this.settings.pollIntervalMs, () => this.pollConnectors()),
       this.loop('jobs', this.settings.pollIntervalMs, () => this.pickUpJobs(), () => this.jobsWake.signal),
       this.loop('cleanup', this.settings.cleanupIntervalMs, () => this.runCleanup()),
+      this.loop('changes', this.settings.incremental.checkIntervalMs, () => this.watchChanges()),
     ];
   }
 
@@ -181,10 +182,31 @@ export class ConnectorRuntime {
 
     // Expressions were validated by the check above.
     for (const type of schedulableTypes(connector.doc)) {
-      const hasWork = type === 'incremental' ? (c: ConnectorRecord) => incrementalHasWork(this.store, c, this.sources, this.log) : undefined;
+      const hasWork = type === 'incremental' ? (c: ConnectorRecord) => incrementalHasWork(this.store, c, this.sources, this.log, true) : undefined;
       const scheduled = await trySchedule(this.store, connector.id, type, this.startedAt, this.log, undefined, hasWork);
       // The job starts now, not at the next pickup pass: incremental latency depends on it.
       if (scheduled.kind === 'created') this.wakeJobs();
+    }
+  }
+
+  /**
+   * Between polls, connectors with an incremental schedule get a light look
+   * at their change log (one peek): a change waiting becomes a job at the next
+   * due slot of the schedule, within seconds rather than a poll interval.
+   */
+  private async watchChanges(): Promise<void> {
+    const busy = new Set([...this.running.values()].map((r) => r.job.doc.connector.id));
+    for (const c of this.served) {
+      if (this.stopping.signal.aborted) return;
+      const doc = c.doc;
+      if (busy.has(c.id) || !doc.scheduling?.incremental?.enabled || !doc.features?.incremental_sync?.enabled) continue;
+      try {
+        const hasWork = (fresh: ConnectorRecord) => incrementalHasWork(this.store, fresh, this.sources, this.log, false);
+        const scheduled = await trySchedule(this.store, c.id, 'incremental', this.startedAt, this.log, undefined, hasWork);
+        if (scheduled.kind === 'created') this.wakeJobs();
+      } catch (err) {
+        this.log.debug({ err, connector: { id: c.id } }, `change check failed: ${errorMessage(err)}`);
+      }
     }
   }
 

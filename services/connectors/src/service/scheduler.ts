@@ -11,7 +11,7 @@ export type ScheduleOutcome =
   | { kind: 'disabled' }
   | { kind: 'not_due' }
   | { kind: 'taken' }
-  /** Due, but `hasWork` said there was nothing to do: the slot is used up without a job. */
+  /** Due, but `hasWork` said there was nothing to do: no job, and the slot stays due. */
   | { kind: 'no_work'; slot: Date }
   | { kind: 'created'; jobId: string; slot: Date };
 
@@ -42,10 +42,10 @@ export async function trySchedule(
     // Throws CronError for an expression we cannot evaluate; the caller reports it.
     const slot = latestDue(schedule.interval, new Date(floor), at);
     if (!slot) return { kind: 'not_due' };
-    const work = hasWork ? await hasWork(connector) : true;
+    // Not recorded: the slot stays due, so the first change after it gets its job at once.
+    if (hasWork && !(await hasWork(connector))) return { kind: 'no_work', slot };
     const won = await store.updateConnector(connectorId, { [field]: slot.toISOString() }, connector);
     if (!won) continue; // someone else wrote the connector: re-read and decide again
-    if (!work) return { kind: 'no_work', slot };
     const jobId = await store.createJob(connectorId, jobType, 'scheduled');
     log.info({ connector: { id: connectorId }, job: { id: jobId, type: jobType } }, `scheduled ${jobType} sync for slot ${slot.toISOString()}`);
     return { kind: 'created', jobId, slot };

@@ -119,8 +119,11 @@ export interface ChangeCapture {
   confirm(position: string): void;
   /** The cursor as of the last confirmed position. */
   cursorAt(cursor: unknown, position: string | undefined): unknown;
-  /** Whether changes wait to be read (without reading them). */
-  hasChanges(cursor: unknown): Promise<boolean>;
+  /**
+   * Whether changes wait to be read (without reading them). `thorough` also
+   * checks that the chain can continue (true when it cannot: the job repairs it).
+   */
+  hasChanges(cursor: unknown, options?: { thorough?: boolean }): Promise<boolean>;
   /** Removes what the chain holds in the source (slot, publication it created), except what `keep` still uses. */
   dropChain(cursor: unknown, keep?: unknown): Promise<void>;
   /** Bytes and state the chain retains, for monitoring; null when it has none. */

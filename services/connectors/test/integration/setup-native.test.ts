@@ -72,7 +72,7 @@ describe('setup on a cluster without the Connector API', () => {
     for (const [key, value] of Object.entries(values)) schema[key]!.value = value;
     return schema;
   }
-  const firstValues = { host: 'db.internal', port: 5433, username: 'reader', password: 'reader-secret', database: 'shop', schema: 'sales', tables: 'products,reviews' };
+  const firstValues = { host: 'db.internal', port: 5433, username: 'reader', password: 'reader-secret', database: 'shop', schema: 'sales', tables: 'products,reviews', publication: 'connectors_demo' };
 
   beforeAll(() => {
     client = createEsClient({ url: serviceSettings().elasticsearchUrl, requestTimeoutMs: 30_000, maxRetries: 2, maxWaitMs: 10_000, allowVersionMismatch: false });
@@ -116,7 +116,8 @@ describe('setup on a cluster without the Connector API', () => {
     });
     expect(doc.scheduling).toEqual({
       full: { enabled: true, interval: '0 15 4 * * ?' },
-      incremental: { enabled: false, interval: '0 0 0 * * ?' },
+      // Incremental syncs every 5 s by default; a job only when changes wait.
+      incremental: { enabled: true, interval: '0/5 * * * * ?' },
       access_control: { enabled: false, interval: '0 0 0 * * ?' },
     });
     expect(doc.features).toEqual(postgresqlSource.features());
@@ -171,7 +172,12 @@ describe('setup on a cluster without the Connector API', () => {
     edited.field_naming!.value = 'column';
     await client.update({ index: CONNECTORS_ALIAS, id, doc: { configuration: edited }, refresh: true });
 
-    const result = await runSetup(client, env({ CONNECTOR_PG_TABLES: 'products', CONNECTOR_FULL_SCHEDULE: '0 0 1 * * ?' }), postgresqlSource, log);
+    const result = await runSetup(
+      client,
+      env({ CONNECTOR_PG_TABLES: 'products', CONNECTOR_FULL_SCHEDULE: '0 0 1 * * ?', CONNECTOR_INCREMENTAL_SCHEDULE: 'off' }),
+      postgresqlSource,
+      log,
+    );
     expect(result.created).toBe(false);
     const { doc } = await connectorDoc();
     expect(doc.configuration.tables?.value).toBe('products');
@@ -179,6 +185,7 @@ describe('setup on a cluster without the Connector API', () => {
     const expected = expectedConfiguration({ ...firstValues, tables: 'products', field_naming: 'column' });
     expect(doc.configuration).toEqual(expected);
     expect(doc.scheduling.full).toEqual({ enabled: true, interval: '0 0 1 * * ?' });
+    expect(doc.scheduling.incremental).toEqual({ enabled: false, interval: '0/5 * * * * ?' });
     expect(await connectorCount()).toBe(1);
     expect(await jobs()).toHaveLength(1);
   });

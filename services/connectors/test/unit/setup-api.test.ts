@@ -242,7 +242,7 @@ describe('setup with the Connector API: a new connector', () => {
     const { configuration } = findCall(calls, 'PUT', `/_connector/${ID}/_configuration`).body as { configuration: Record<string, Record<string, unknown>> };
     const schema = postgresqlSource.configurationSchema();
     expect(Object.keys(configuration).sort()).toEqual(Object.keys(schema).sort());
-    const values = { host: 'pg.internal', port: 6543, username: 'reader', password: PG_PW, database: 'shop', schema: 'sales', tables: 'products,reviews' };
+    const values = { host: 'pg.internal', port: 6543, username: 'reader', password: PG_PW, database: 'shop', schema: 'sales', tables: 'products,reviews', publication: 'connectors_demo' };
     for (const [key, value] of Object.entries(values)) expect(configuration[key]?.value, key).toStrictEqual(value);
     // Every other entry is the schema's own, complete with its metadata.
     for (const [key, field] of Object.entries(schema)) {
@@ -251,10 +251,12 @@ describe('setup with the Connector API: a new connector', () => {
     expect(configuration.password?.sensitive).toBe(true);
   });
 
-  it('enables the daily full sync with CONNECTOR_FULL_SCHEDULE and publishes the source features', async () => {
+  it('enables the daily full sync and incremental syncs every 5 s, and publishes the source features', async () => {
     const { client, calls } = apiCluster();
     await runSetup(client, settings(tmpFile()), postgresqlSource, silent);
-    expect(findCall(calls, 'PUT', `/_connector/${ID}/_scheduling`).body).toEqual({ scheduling: { full: { enabled: true, interval: SCHEDULE } } });
+    expect(findCall(calls, 'PUT', `/_connector/${ID}/_scheduling`).body).toEqual({
+      scheduling: { full: { enabled: true, interval: SCHEDULE }, incremental: { enabled: true, interval: '0/5 * * * * ?' } },
+    });
     expect(findCall(calls, 'PUT', `/_connector/${ID}/_features`).body).toEqual({ features: postgresqlSource.features() });
   });
 

@@ -13,16 +13,27 @@ export async function configureConnector(ctx: SetupContext, source: DataSourceFa
   const id = settings.CONNECTOR_ID;
   const current = (await store.getConnector(id))!.doc;
   const configuration = configurationFor(ctx, current, source);
-  const scheduling = { ...current.scheduling, full: { enabled: true, interval: settings.CONNECTOR_FULL_SCHEDULE } };
+  const scheduling = {
+    ...current.scheduling,
+    full: { enabled: true, interval: settings.CONNECTOR_FULL_SCHEDULE },
+    incremental: incrementalSchedule(settings.CONNECTOR_INCREMENTAL_SCHEDULE, current),
+  };
   if (api) {
     await client.connector.updateConfiguration({ connector_id: id, configuration: configuration as never });
-    await client.connector.updateScheduling({ connector_id: id, scheduling: { full: scheduling.full } });
+    await client.connector.updateScheduling({ connector_id: id, scheduling: { full: scheduling.full, incremental: scheduling.incremental } });
     await client.connector.updateFeatures({ connector_id: id, features: source.features() as never });
   } else {
     await store.updateConnector(id, { configuration, scheduling, features: source.features(), status: 'configured', error: null });
   }
-  log.info(`setup: configuration, features and schedule (${settings.CONNECTOR_FULL_SCHEDULE}) set`);
+  const incremental = scheduling.incremental.enabled ? `, incremental ${scheduling.incremental.interval}` : ', incremental off';
+  log.info(`setup: configuration, features and schedules (full ${settings.CONNECTOR_FULL_SCHEDULE}${incremental}) set`);
   return current;
+}
+
+/** "off" keeps the connector's interval and disables the schedule. */
+function incrementalSchedule(value: string, current: ConnectorDoc): { enabled: boolean; interval: string } {
+  if (value.trim().toLowerCase() === 'off') return { enabled: false, interval: current.scheduling?.incremental?.interval ?? '0 0 0 * * ?' };
+  return { enabled: true, interval: value };
 }
 
 /** Fields the schema lacks are skipped, not invented. */
@@ -36,6 +47,7 @@ function configurationFor({ settings }: SetupContext, current: ConnectorDoc, sou
     database: settings.CONNECTOR_PG_DATABASE,
     schema: settings.CONNECTOR_PG_SCHEMA,
     tables: settings.CONNECTOR_PG_TABLES,
+    publication: settings.CONNECTOR_PG_PUBLICATION,
   };
   for (const [key, value] of Object.entries(values)) if (configuration[key]) configuration[key].value = value;
   return configuration;

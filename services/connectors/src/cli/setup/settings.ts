@@ -43,8 +43,12 @@ export const setupSettingsSchema = z.preprocess(
     CONNECTOR_PG_DATABASE: z.string().default('demo'),
     CONNECTOR_PG_SCHEMA: z.string().default('public'),
     CONNECTOR_PG_TABLES: z.string().default('*'),
+    /** Publication incremental sync reads (the seed creates it). */
+    CONNECTOR_PG_PUBLICATION: z.string().default('connectors_demo'),
     /** Quartz cron of the daily full sync. */
     CONNECTOR_FULL_SCHEDULE: z.string().default('0 0 3 * * ?'),
+    /** Quartz cron of incremental syncs (a job only when changes wait); "off" disables them. */
+    CONNECTOR_INCREMENTAL_SCHEDULE: z.string().default('0/5 * * * * ?'),
     SETUP_FIRST_SYNC: flag('true'),
     SETUP_OUTPUT_FILE: z.string().optional(),
     /** Replace the service's API key even when the one it has is still valid. */

@@ -205,17 +205,20 @@ export class PostgresCapture implements ChangeCapture {
   }
 
   /** True also when the chain cannot continue: the job then repairs it. */
-  async hasChanges(cursor: unknown): Promise<boolean> {
+  async hasChanges(cursor: unknown, options: { thorough?: boolean } = {}): Promise<boolean> {
     if (!isLogicalCursor(cursor)) return true;
     try {
       return await this.withLookups(new AbortController().signal, async (ctx) => {
-        await this.check(ctx, cursor);
+        if (options.thorough) await this.check(ctx, cursor);
         return slotHasChanges(ctx.session.rows, cursor.slot, cursor.publication);
       });
     } catch (err) {
       if (err instanceof ChainBroken) return true;
+      const code = (err instanceof SourceError ? (err.cause as { code?: string } | undefined) : undefined)?.code;
       // In use: a job of another replica is streaming it.
-      if (err instanceof SourceError && (err.cause as { code?: string } | undefined)?.code === '55006') return false;
+      if (code === '55006') return false;
+      // Gone: the job finds out why and repairs the chain.
+      if (code === '42704') return true;
       throw err;
     }
   }
