@@ -10,7 +10,7 @@ WS := -w services/connectors
 
 .PHONY: help install build typecheck lint unit integration test run \
         services-up services-down services-status docker-up docker-down offline-images \
-        up down logs ps reset demo e2e bench clean
+        up down logs ps reset demo demo-changes e2e bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -64,6 +64,10 @@ run: install ## Run the connector service from source, in the foreground (settin
 
 demo: install ## Native quickstart: services, seed, setup, then the connector service in the foreground
 	scripts/demo.sh
+
+demo-changes: install ## Keep editing the demo store (SEED_CHANGES_PER_SECOND, default 2) so incremental sync has work; Ctrl-C stops
+	npm run build -w seed >/dev/null
+	npm run --silent start -w seed -- changes
 
 e2e: install services-up docker-up build ## End-to-end: native services, and the compose stack wherever a Docker engine can be had
 	npm run test:e2e $(WS)

@@ -177,3 +177,16 @@ export function loadConfig(options: LoadOptions = {}): SeedConfig {
   if (problems.length > 0) throw new ConfigError(problems);
   return { scale, schema, force, waitSeconds, connection, ...(role ? { role } : {}), ...(publication ? { publication } : {}) };
 }
+
+/** Settings of the live-changes mode (`seed changes`), from the environment. */
+export function changesSettings(env: NodeJS.ProcessEnv = process.env): { perSecond: number; seconds: number } {
+  const problems: string[] = [];
+  const perSecondText = env.SEED_CHANGES_PER_SECOND?.trim() || '2';
+  const perSecond = Number(perSecondText);
+  if (!DECIMAL.test(perSecondText) || perSecond <= 0 || perSecond > 1000) problems.push(`SEED_CHANGES_PER_SECOND must be a number in (0, 1000], got ${shown(perSecondText)}`);
+  const secondsText = env.SEED_CHANGES_SECONDS?.trim() || '0';
+  const seconds = Number(secondsText);
+  if (!/^\d+$/.test(secondsText)) problems.push(`SEED_CHANGES_SECONDS must be a whole number of seconds (0: until stopped), got ${shown(secondsText)}`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { perSecond, seconds };
+}

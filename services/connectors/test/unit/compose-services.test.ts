@@ -56,7 +56,9 @@ const healthTest = (s: ComposeService): string => {
 
 describe('services and start-up order', () => {
   it('has the quickstart services', () => {
-    expect(names.sort()).toEqual(['connectors', 'elasticsearch', 'kibana', 'postgres', 'seed', 'setup']);
+    expect(names.sort()).toEqual(['changes', 'connectors', 'elasticsearch', 'kibana', 'postgres', 'seed', 'setup']);
+    // Live changes only on request.
+    expect(services.changes?.profiles).toEqual(['live']);
   });
 
   it('declares a restart policy everywhere; "no" marks exactly the one-shot jobs', () => {
