@@ -13,7 +13,9 @@ import { JOBS_ALIAS } from '../src/protocol/indices.js';
 import type { SyncJobDoc } from '../src/protocol/types.js';
 import { deleteConnectors } from '../test/helpers/connector-docs.js';
 import { exitOk, runScript } from '../test/helpers/package-script.js';
-import { serviceSettings } from '../test/helpers/services.js';
+import { REPO_ROOT, serviceSettings } from '../test/helpers/services.js';
+import { catchUp, changeRows, commitToSearchable } from './incremental.js';
+import { spawnSync } from 'node:child_process';
 
 const scale = Number(process.env.BENCH_SCALE ?? 20);
 const s = serviceSettings();
@@ -96,6 +98,9 @@ async function main(): Promise<void> {
     const seedStart = Date.now();
     await exitOk(run('seed', 'start', { DATABASE_URL: url.toString(), SEED_SCALE: String(scale), SEED_CONNECTOR_ROLE: role, SEED_CONNECTOR_PASSWORD: 'bench-pw' }), 'seed');
     const seedSeconds = (Date.now() - seedStart) / 1000;
+    // PostgreSQL 15 lets only a superuser grant REPLICATION (the seed ran as the application role).
+    const granted = spawnSync(path.join(REPO_ROOT, 'scripts/services.sh'), ['grant-replication', role], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (granted.status !== 0) throw new Error('could not grant REPLICATION to the bench role (scripts/services.sh grant-replication)');
 
     const envFile = path.join(mkdtempSync(path.join(tmpdir(), 'bench-')), 'connector.env');
     await exitOk(
@@ -113,7 +118,8 @@ async function main(): Promise<void> {
       'setup',
     );
     process.stderr.write('syncing…\n');
-    service = run('services/connectors', 'start', { CONNECTORS_ENV_FILE: envFile, CONNECTORS_POLL_INTERVAL: '1', HTTP_PORT: '0' });
+    const startService = () => run('services/connectors', 'start', { CONNECTORS_ENV_FILE: envFile, CONNECTORS_POLL_INTERVAL: '1', HTTP_PORT: '0' });
+    service = startService();
     let job: SyncJobDoc | undefined;
     let peak = 0;
     let shown = -1;
@@ -135,6 +141,25 @@ async function main(): Promise<void> {
     const rowsPerSecond = job.indexed_document_count / seconds;
     process.stderr.write('measuring what Elasticsearch alone ingests (the official bulk helper, same documents, same mappings)…\n');
     const ceiling = await bulkCeiling(es, connectorId);
+
+    const db = new pg.Client({ connectionString: url.toString() });
+    await db.connect();
+    let latency;
+    let onePercent;
+    try {
+      const changes = Number(process.env.BENCH_CHANGES ?? 240);
+      process.stderr.write(`incremental: ${changes} product edits, 4 a second, each timed from COMMIT to a search finding it…\n`);
+      latency = await commitToSearchable(es, db, connectorId, connectorId, { changes, perSecond: 4, suffix });
+      process.stderr.write('incremental: service stopped, 1 % of the rows edited, service started again…\n');
+      service.kill('SIGTERM');
+      await new Promise((r) => service!.once('exit', r));
+      const rows = Math.max(1, Math.round(expected / 100));
+      const marker = await changeRows(db, rows, suffix);
+      service = startService();
+      onePercent = await catchUp(es, connectorId, connectorId, marker, rows, seconds);
+    } finally {
+      await db.end();
+    }
     const figures = {
       rows: job.indexed_document_count,
       expected_rows: expected,
@@ -147,6 +172,8 @@ async function main(): Promise<void> {
       ratio_rss_to_index_size: Number((peak / Math.max(storeMiB, 0.001)).toFixed(2)),
       es_bulk_helper_docs_per_second: Math.round(ceiling),
       ratio_sync_to_es_bulk_helper: Number((rowsPerSecond / ceiling).toFixed(3)),
+      incremental_commit_to_searchable: latency,
+      incremental_after_one_percent: onePercent,
     };
     console.log(JSON.stringify(figures, null, 2));
   } finally {
@@ -158,6 +185,8 @@ async function main(): Promise<void> {
     // Its connector and job documents go too: a benchmark leaves nothing behind.
     await deleteConnectors(es, [connectorId]).catch(() => undefined);
     await es.close();
+    // A database with replication slots cannot be dropped: the chain's slot goes first.
+    await admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active`, [database]).catch(() => undefined);
     await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await admin.query(`DROP ROLE IF EXISTS ${role}`);
     await admin.end();
