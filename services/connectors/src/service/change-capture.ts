@@ -42,7 +42,8 @@ export async function incrementalHasWork(
   if (connector.doc[lockField('incremental')] === 'in_progress') return false;
   const waiting = await store.listRunnableJobs([connector.id], ['full', 'incremental']);
   if (waiting.length > 0) return false;
-  if (connector.doc.sync_cursor == null) return true;
+  // No chain yet: only the poll, right after its check of the connector, starts one.
+  if (connector.doc.sync_cursor == null) return thorough;
   return (await withCapture(sources, connector, log, (c) => c.hasChanges(connector.doc.sync_cursor, { thorough }))) ?? false;
 }
 

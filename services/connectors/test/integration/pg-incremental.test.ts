@@ -116,6 +116,7 @@ describe('incremental sync from logical replication', () => {
   const crash = connector('crash', { tables: 'big' });
   const quiet = connector('quiet', { tables: 'notes' });
   const gone = connector('gone', { tables: 'notes' });
+  const fallback = connector('fallback', { tables: 'items', username: NO_REPLICATION_ROLE, password: 'norepl-pw' });
   const denied = connector('denied', { tables: 'items', username: NO_REPLICATION_ROLE, password: 'norepl-pw' });
 
   /** Rows of `big` changed continuously until the returned function is called. */
@@ -414,6 +415,41 @@ describe('incremental sync from logical replication', () => {
     }, 30_000);
     await store(client).updateConnector(gone.id, { deleted: true });
     await waitFor('the slot to be dropped', async () => (await slotsOf(gone.id)).length === 0, 30_000);
+  });
+
+  it('falls back to a cursor column without logical replication: edits and inserts follow, deletes wait for a full sync', async () => {
+    await createConnector(client, fallback);
+    const doc = await connectorDoc(client, fallback.id);
+    const configuration = structuredClone(doc.configuration);
+    configuration.cursor_column!.value = 'updated';
+    await store(client).updateConnector(fallback.id, { configuration });
+    service();
+    const cursor = await waitFor('a cursor-column chain', async () => {
+      const c = (await connectorDoc(client, fallback.id)).sync_cursor as { mode?: string; note?: string; tables?: string[] } | null;
+      return c?.mode === 'cursor' ? c : undefined;
+    }, 60_000);
+    expect(cursor.tables).toEqual(['items']);
+    expect(cursor.note).toMatch(/deleted rows are not seen; full syncs remove them/);
+    const d = await connectorDoc(client, fallback.id);
+    expect([d.status, d.error, d.features?.incremental_sync?.enabled]).toEqual(['connected', null, true]);
+    await untilIndexEqualsSource(client, fallback.index, fallback.tables);
+
+    await sql(`UPDATE items SET name = 'cursor edit', updated = now() WHERE id = 3; INSERT INTO items (id, name, updated) VALUES (8001, 'cursor insert', now())`);
+    await untilIndexEqualsSource(client, fallback.index, fallback.tables);
+    const notices = (await jobsOf(client, fallback.id)).flatMap((j) => (j.doc.metadata?.notices as { kind: string }[] | undefined) ?? []);
+    expect(notices.map((n) => n.kind)).toContain('cursor_mode');
+
+    // A delete is invisible to the cursor; the next full sync removes it.
+    await sql(`DELETE FROM items WHERE id = 8001`);
+    await sql(`UPDATE items SET name = 'after the delete', updated = now() WHERE id = 4`);
+    await waitFor('the later edit', async () => {
+      await client.indices.refresh({ index: fallback.index });
+      return (await client.count({ index: fallback.index, query: { match_phrase: { public_items_name: 'after the delete' } } })).count === 1;
+    });
+    expect((await client.count({ index: fallback.index, query: { term: { public_items_id: 8001 } } })).count).toBe(1);
+    const full = await runJob(client, fallback.id);
+    expect([full.status, full.error]).toEqual(['completed', null]);
+    await untilIndexEqualsSource(client, fallback.index, fallback.tables);
   });
 
   it('says on the connector why a role without REPLICATION cannot sync incrementally, and keeps full syncs', async () => {

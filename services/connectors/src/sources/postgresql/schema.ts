@@ -15,6 +15,8 @@ export const DEFAULTS = {
   fieldNaming: 'prefixed' as FieldNaming,
   connectTimeoutSeconds: 10,
   statementTimeoutSeconds: 300,
+  cursorColumn: 'updated_at',
+  cursorWindowSeconds: 60,
 };
 
 /**
@@ -104,6 +106,27 @@ export function configurationSchema(): Configuration {
       tooltip:
         'Incremental sync reads changes through this PostgreSQL publication. Leave empty to let the connector create one (its user must own the tables); otherwise an administrator creates it FOR TABLE the synced tables.',
       ui_restrictions: ['advanced'],
+    }),
+    cursor_column: field({
+      label: 'Cursor column when logical replication is unavailable',
+      order: 16,
+      required: false,
+      value: DEFAULTS.cursorColumn,
+      default_value: DEFAULTS.cursorColumn,
+      tooltip:
+        'Without logical replication, incremental sync re-reads rows whose value in this column (a timestamp or number that grows on every change, e.g. updated_at kept by a trigger) passed the last one seen. Deleted rows are not seen: full syncs remove them.',
+      ui_restrictions: ['advanced'],
+    }),
+    cursor_window: field({
+      label: 'Cursor look-back (seconds)',
+      order: 17,
+      type: 'int',
+      display: 'numeric',
+      required: false,
+      default_value: DEFAULTS.cursorWindowSeconds,
+      tooltip: 'Each cursor pass also re-reads this many seconds before the last value seen: a transaction that commits late carries an older timestamp.',
+      ui_restrictions: ['advanced'],
+      validations: [{ type: 'greater_than', constraint: -1 }],
     }),
   };
 }

@@ -21,6 +21,9 @@ export interface PgSettings {
   statementTimeoutMs: number;
   /** Publication change capture reads; empty ⇒ one the service creates per connector. */
   publication: string;
+  /** Cursor-column fallback: the column, and how far back (seconds) each pass re-reads. */
+  cursorColumn: string;
+  cursorWindowSeconds: number;
   problems: string[];
 }
 
@@ -94,6 +97,8 @@ export function parseSettings(values: Record<string, unknown>): PgSettings {
     connectTimeoutMs: integer(values.connect_timeout, DEFAULTS.connectTimeoutSeconds, 'connect_timeout', 1, problems) * 1000,
     statementTimeoutMs: integer(values.statement_timeout, DEFAULTS.statementTimeoutSeconds, 'statement_timeout', 0, problems) * 1000,
     publication: text(values.publication),
+    cursorColumn: text(values.cursor_column) || DEFAULTS.cursorColumn,
+    cursorWindowSeconds: integer(values.cursor_window, DEFAULTS.cursorWindowSeconds, 'cursor_window', 0, problems),
     problems,
   };
 }

@@ -171,16 +171,17 @@ export class PostgresqlSource implements DataSource {
     let chain: StartedChain | undefined;
     if (options.startChain) {
       if (rules.length > 0) throw new SourceError('Change capture cannot follow advanced sync rules', 'change_capture_unavailable');
-      chain = await this.capture.start(options.startChain, options.signal);
+      chain = await this.capture.start(options.startChain, options.signal, (n) => options.notice(n));
     }
     const session = this.open(options.signal, {
       ...(rules.length > 0 ? { statementTimeoutMs: this.settings.statementTimeoutMs } : {}),
-      ...(chain ? { snapshot: chain.snapshot } : {}),
+      ...(chain && 'snapshot' in chain ? { snapshot: chain.snapshot } : {}),
     });
     let complete = false;
     try {
       const ctx = this.context(session, options.signal, (n) => options.notice(n));
       await assertSchema(session.rows, schema, database);
+      if (chain && 'prepare' in chain) await chain.prepare(session.rows);
       if (rules.length > 0) {
         const missing = await inaccessibleTables(session.rows, schema, rules);
         if (missing.length > 0) throw new SourceError(tablesNotFoundMessage(missing), 'table_not_found');
@@ -199,6 +200,7 @@ export class PostgresqlSource implements DataSource {
 
   /** The exporting connection closes; a chain whose full sync failed loses its slot. */
   private async endChainStart(chain: StartedChain, complete: boolean): Promise<void> {
+    if (!('repl' in chain)) return;
     await chain.repl.close();
     if (complete) return;
     const cleanup = this.open(new AbortController().signal, {}, { ...this.settings, retryCount: 0 });

@@ -26,16 +26,24 @@ import {
 import { changeEvents } from './changes.js';
 import { formatLsn, parseLsn } from './lsn.js';
 import { ReplicationConnection } from './replication.js';
+import { CURSOR_NOTE, cursorChanges, cursorColumns, cursorHasChanges, cursorValues, isColumnCursor, type ColumnCursor } from './cursor-mode.js';
+import type { RowsQuery } from '../pg-types.js';
 
 /** Another consumer holds the slot (a replica shutting down, a stale connection): retried this many times. */
 const SLOT_BUSY_ATTEMPTS = 5;
 
-export interface StartedChain {
-  cursor: LogicalCursor;
-  snapshot: string;
-  /** Holds the exported snapshot: keep it open and idle until the read is done. */
-  repl: ReplicationConnection;
-}
+export type StartedChain =
+  | {
+      cursor: LogicalCursor;
+      snapshot: string;
+      /** Holds the exported snapshot: keep it open and idle until the read is done. */
+      repl: ReplicationConnection;
+    }
+  | {
+      cursor: ColumnCursor;
+      /** Records the cursor values inside the full sync's own snapshot, before it reads. */
+      prepare(rows: RowsQuery): Promise<void>;
+    };
 
 /** Change capture for the PostgreSQL source: logical replication with pgoutput. */
 export class PostgresCapture implements ChangeCapture {
@@ -67,18 +75,51 @@ export class PostgresCapture implements ChangeCapture {
     if (parseAdvancedRules(options.advancedRules).rules.length > 0) {
       return 'Advanced sync rules are active: a change cannot be mapped to the rows of a custom query, so this connector runs full syncs only';
     }
+    return this.withLookups(new AbortController().signal, async (ctx) => {
+      const logical = await this.logicalBlocker(ctx, this.publicationFor(options.connectorId));
+      if (!logical) return null;
+      const tables = (await readableTables(ctx, false)).map((t) => t.relation.name);
+      const withColumn = await cursorColumns(ctx.session.rows, this.settings.schema, tables, this.settings.cursorColumn);
+      if (withColumn.size > 0) return null;
+      return `${logical}; and no synced table has the cursor column "${this.settings.cursorColumn}" (a timestamp or number) for the fallback`;
+    });
+  }
+
+  /** Why logical replication cannot be used, or null. */
+  private async logicalBlocker(ctx: ReaderContext, publication: string): Promise<string | null> {
+    const blocker = await captureBlocker(ctx.session.rows, this.settings.username);
+    if (blocker) return blocker;
+    const tables = (await readableTables(ctx, false)).map((t) => t.relation.name);
     try {
-      return await this.withLookups(new AbortController().signal, async (ctx) => {
-        const blocker = await captureBlocker(ctx.session.rows, this.settings.username);
-        if (blocker) return blocker;
-        const tables = (await readableTables(ctx, false)).map((t) => t.relation.name);
-        await planPublication(ctx.session.rows, this.publicationFor(options.connectorId), this.settings.schema, tables, false);
-        return null;
-      });
+      await planPublication(ctx.session.rows, publication, this.settings.schema, tables, false);
+      return null;
     } catch (err) {
       if (err instanceof PublicationError) return err.message;
       throw err;
     }
+  }
+
+  /** The cursor-column fallback: tables without the column are left to full syncs, said on the job. */
+  private async startCursorMode(start: ChainStart, signal: AbortSignal, notice: ReaderContext['notice'], why: string): Promise<StartedChain> {
+    const column = this.settings.cursorColumn;
+    const tables = await this.withLookups(signal, async (ctx) => {
+      const names = (await readableTables(ctx, false)).map((t) => t.relation.name);
+      const withColumn = await cursorColumns(ctx.session.rows, this.settings.schema, names, column);
+      for (const t of names.filter((n) => !withColumn.has(n))) {
+        notice({ kind: 'no_cursor_column', message: `Table "${t}" has no cursor column "${column}": its changes are seen only by full syncs`, detail: { table: t } });
+      }
+      if (withColumn.size === 0) throw new SourceError(`Incremental sync unavailable: ${why}; and no synced table has the cursor column "${column}"`, 'change_capture_unavailable');
+      return names.filter((n) => withColumn.has(n));
+    });
+    notice({ kind: 'cursor_mode', message: `${CURSOR_NOTE} (logical replication unavailable: ${why})` });
+    this.log.info({ column, tables, reason: why }, 'change capture: cursor-column fallback');
+    const cursor: ColumnCursor = { mode: 'cursor', column, values: {}, tables, publication: this.publicationFor(start.connectorId), note: CURSOR_NOTE };
+    return {
+      cursor,
+      prepare: async (rows) => {
+        cursor.values = await cursorValues(rows, this.settings.schema, tables, column);
+      },
+    };
   }
 
   /**
@@ -86,12 +127,12 @@ export class PostgresCapture implements ChangeCapture {
    * snapshot the full sync reads from. Inactive slots of earlier chains other
    * than the current one are dropped.
    */
-  async start(start: ChainStart, signal: AbortSignal): Promise<StartedChain> {
+  async start(start: ChainStart, signal: AbortSignal, notice: ReaderContext['notice']): Promise<StartedChain> {
+    const why = await this.withLookups(signal, (ctx) => this.logicalBlocker(ctx, this.publicationFor(start.connectorId)));
+    if (why) return this.startCursorMode(start, signal, notice, why);
     const previous = isLogicalCursor(start.previous) ? start.previous : undefined;
     const publication = this.publicationFor(start.connectorId);
     const { tables, owned, shapes } = await this.withLookups(signal, async (ctx) => {
-      const blocker = await captureBlocker(ctx.session.rows, this.settings.username);
-      if (blocker) throw new SourceError(blocker, 'change_capture_unavailable');
       const names = (await readableTables(ctx, false)).map((t) => t.relation.name);
       const ownedBefore = previous?.publication === publication && previous.publication_owned;
       let plan;
@@ -163,6 +204,10 @@ export class PostgresCapture implements ChangeCapture {
   }
 
   async *changes(cursor: unknown, options: ChangeOptions): AsyncGenerator<ChangeEvent> {
+    if (isColumnCursor(cursor)) {
+      yield* this.cursorPass(cursor, options);
+      return;
+    }
     if (!isLogicalCursor(cursor)) throw new ChainBroken('the connector has no change-capture chain yet');
     const session = new SnapshotSession(this.settings, this.log, options.signal);
     const ctx = this.context(session, options.signal, options.notice);
@@ -195,17 +240,47 @@ export class PostgresCapture implements ChangeCapture {
     }
   }
 
+  /** One pass of the cursor-column fallback, in one snapshot. Logical replication, once possible, takes over. */
+  private async *cursorPass(cursor: ColumnCursor, options: ChangeOptions): AsyncGenerator<ChangeEvent> {
+    const session = new SnapshotSession(this.settings, this.log, options.signal);
+    const ctx = this.context(session, options.signal, options.notice);
+    try {
+      const now = (await readableTables(ctx, false)).map((t) => t.relation.name);
+      const withColumn = await cursorColumns(session.rows, this.settings.schema, now, cursor.column);
+      const expected = now.filter((t) => withColumn.has(t));
+      if (cursor.column !== this.settings.cursorColumn || expected.join() !== cursor.tables.join()) {
+        throw new ChainBroken('the synced tables or the cursor column changed');
+      }
+      if (!(await this.logicalBlocker(ctx, cursor.publication))) throw new ChainBroken('logical replication is available now');
+      await session.endTransaction();
+      options.notice({ kind: 'cursor_mode', message: CURSOR_NOTE });
+      yield* cursorChanges(ctx, cursor, this.settings.cursorWindowSeconds);
+    } finally {
+      await session.close();
+    }
+  }
+
   confirm(position: string): void {
+    // Cursor mode has nothing to confirm: its position is the cursor itself.
+    if (position.startsWith('{')) return;
     this.repl?.confirm(parseLsn(position));
   }
 
   cursorAt(cursor: unknown, position: string | undefined): unknown {
+    if (isColumnCursor(cursor) && position !== undefined) return { ...cursor, values: JSON.parse(position) as ColumnCursor['values'] };
     if (!isLogicalCursor(cursor) || position === undefined) return cursor;
     return parseLsn(position) > parseLsn(cursor.lsn) ? { ...cursor, lsn: position } : cursor;
   }
 
   /** True also when the chain cannot continue: the job then repairs it. */
   async hasChanges(cursor: unknown, options: { thorough?: boolean } = {}): Promise<boolean> {
+    if (isColumnCursor(cursor)) {
+      return this.withLookups(new AbortController().signal, async (ctx) => {
+        // Replication became possible: a new chain (full sync) moves to it.
+        if (options.thorough && !(await this.logicalBlocker(ctx, cursor.publication))) return true;
+        return cursorHasChanges(ctx.session.rows, this.settings.schema, cursor);
+      });
+    }
     if (!isLogicalCursor(cursor)) return true;
     try {
       return await this.withLookups(new AbortController().signal, async (ctx) => {
