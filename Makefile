@@ -10,7 +10,7 @@ WS := -w services/connectors
 
 .PHONY: help install build typecheck lint unit integration test run \
         services-up services-down services-status docker-up docker-down offline-images \
-        up down logs ps reset demo demo-changes e2e bench clean
+        up down logs ps reset demo demo-changes e2e bench bench-live clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -72,8 +72,11 @@ demo-changes: install ## Keep editing the demo store (SEED_CHANGES_PER_SECOND, d
 e2e: install services-up docker-up build ## End-to-end: native services, and the compose stack wherever a Docker engine can be had
 	npm run test:e2e $(WS)
 
-bench: install services-up build ## Measure a full sync (rows/s, peak RSS); BENCH_SCALE sets the size
+bench: install services-up build ## Measure a full sync (rows/s, peak RSS) and incremental latency; BENCH_SCALE sets the size
 	npm run bench $(WS)
+
+bench-live: install services-up build ## The quickstart's incremental defaults under live changes for BENCH_LIVE_SECONDS (600): job documents written
+	npm run bench:live $(WS)
 
 up: ## docker compose up (detached), waiting until every service is healthy
 	$(COMPOSE) up --wait

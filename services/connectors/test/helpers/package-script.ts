@@ -21,8 +21,10 @@ export function runScript(
   script: string,
   env: Record<string, string>,
   stdio: { onLine?: (line: string) => void; inheritStderr?: boolean } = {},
+  extraArgs: string[] = [],
 ): ChildProcess {
-  const [cmd, ...args] = scriptCommand(workspace, script);
+  const [cmd, ...scriptArgs] = scriptCommand(workspace, script);
+  const args = [...scriptArgs, ...extraArgs];
   const child = spawn(cmd === 'node' ? process.execPath : cmd!, args, {
     cwd: path.join(REPO_ROOT, workspace),
     // USE_DOTENV=false: a developer's .env never reaches what the tests start.
