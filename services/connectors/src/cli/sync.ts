@@ -14,12 +14,14 @@ export type SyncType = (typeof SYNC_TYPES)[number];
 export function unsupportedReason(id: string, doc: ConnectorDoc, type: JobType): string | null {
   if (type !== 'incremental') return null;
   if (!doc.features?.incremental_sync?.enabled) {
-    return `connector ${id} does not support incremental sync (features.incremental_sync.enabled is false); use --type full`;
+    // The service turns the feature off when the database cannot support it, and says why on the connector.
+    const why = doc.error ? ` — ${doc.error}` : '';
+    return `connector ${id} does not support incremental sync (features.incremental_sync.enabled is false${why}); use --type full`;
   }
   // The document can claim more than the source does (features edited by hand).
   const source = defaultSources().get(doc.service_type);
   if (source && !source.features().incremental_sync?.enabled) {
-    return `connector ${id} does not support incremental sync (the ${source.displayName} source has none yet); use --type full`;
+    return `connector ${id} does not support incremental sync (the ${source.displayName} source has none); use --type full`;
   }
   return null;
 }

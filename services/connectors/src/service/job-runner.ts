@@ -51,6 +51,8 @@ export type StartOutcome = 'started' | 'busy' | 'lost';
  */
 export class JobRunner {
   private readonly abort = new AbortController();
+  /** A streaming incremental job completes early when a full sync of its connector waits. */
+  private readonly wrapUp = new AbortController();
   private progress: SyncProgress = { indexed: 0, deleted: 0, indexedBytes: 0, excluded: 0, failed: 0, dropped: 0, read: 0 };
   done: Promise<void> = Promise.resolve();
   readonly log: Logger;
@@ -273,6 +275,7 @@ export class JobRunner {
         cursor: plan.connector.doc.sync_cursor,
         origin: { database: String(database ?? ''), schema: String(schema ?? '') },
         ...(this.opts.incremental ?? DEFAULT_INCREMENTAL),
+        wrapUp: this.wrapUp.signal,
         onApplied: (at) => replicationLagSeconds.set({ connector: plan.connector.id }, Math.max(0, (Date.now() - at.getTime()) / 1000)),
       });
     } catch (err) {
@@ -327,6 +330,13 @@ export class JobRunner {
       else if (!connector) this.stop({ kind: 'error', message: `Connector ${this.job.doc.connector.id} was deleted while the job ran` });
       else if (job.doc.status === 'canceled' || cancelRequested(job.doc)) this.stop({ kind: 'canceled' });
       else if (job.doc.status !== 'in_progress') this.stop({ kind: 'error', message: `The job is no longer running (status ${job.doc.status})` });
+      else if (this.job.doc.job_type === 'incremental' && !this.wrapUp.signal.aborted) {
+        const waiting = await this.opts.store.listRunnableJobs([this.job.doc.connector.id], ['full']);
+        if (waiting.length > 0) {
+          this.log.info('a full sync waits: the incremental job completes at the next transaction boundary');
+          this.wrapUp.abort();
+        }
+      }
     } catch (err) {
       this.log.warn({ err }, `could not check the job's status: ${errorMessage(err)}`);
     }

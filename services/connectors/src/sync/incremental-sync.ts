@@ -26,6 +26,8 @@ export interface IncrementalSyncOptions {
   maxDurationMs: number;
   /** …or after this long without a change. */
   idleMs: number;
+  /** Asks the job to complete at the next transaction boundary (a full sync waits for it). */
+  wrapUp?: AbortSignal;
   /** Changes buffered before a write even while more keep arriving. */
   batchSize?: number;
   onProgress?: (p: SyncProgress) => void;
@@ -125,7 +127,7 @@ export async function runIncrementalSync(opts: IncrementalSyncOptions): Promise<
     }
     if (change.kind !== 'commit' && change.kind !== 'idle') continue;
     const now = Date.now();
-    if (now - started >= opts.maxDurationMs || now - lastChange >= opts.idleMs) {
+    if (now - started >= opts.maxDurationMs || now - lastChange >= opts.idleMs || opts.wrapUp?.aborted) {
       // Confirmed while the stream is still open.
       await flush();
       break;

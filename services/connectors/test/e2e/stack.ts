@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { TABLES } from '@pg-es-connectors/seed/dataset';
 import { exitOk, runScript } from '../helpers/package-script.js';
-import { serviceSettings } from '../helpers/services.js';
+import { REPO_ROOT, serviceSettings } from '../helpers/services.js';
 import { ComposeProject } from './compose.js';
 
 /** What the e2e assertions need, wherever the stack runs. */
@@ -66,6 +67,9 @@ export async function startNative(): Promise<QuickstartStack> {
     'seed',
     tail,
   );
+  // As `make demo`: on PostgreSQL 15 only the superuser may let the role stream changes.
+  const granted = spawnSync(path.join(REPO_ROOT, 'scripts/services.sh'), ['grant-replication', role], { encoding: 'utf8' });
+  if (granted.status !== 0) throw new Error(`grant-replication failed: ${granted.stderr}`);
   const envFile = path.join(mkdtempSync(path.join(tmpdir(), 'e2e-')), 'connector.env');
   await exitOk(
     runScript(
@@ -111,6 +115,8 @@ export async function startNative(): Promise<QuickstartStack> {
       }
       const c = new pg.Client({ connectionString: s.databaseUrl });
       await c.connect();
+      // A database with replication slots cannot be dropped: the chain's slot goes first.
+      await c.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active', [database]);
       await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await c.query(`DROP ROLE IF EXISTS ${role}`);
       await c.end();

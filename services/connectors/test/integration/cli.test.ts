@@ -4,6 +4,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@elastic/elasticsearch';
+import { newConnectorDoc } from '../../src/protocol/documents.js';
+import { postgresqlSource } from '../../src/sources/postgresql/index.js';
+import { deleteConnectors } from '../helpers/connector-docs.js';
 import { createFakeConnector, esClient, esUrl, jobsOf, store, uniqueId } from '../helpers/runtime-harness.js';
 import { CONNECTORS_ALIAS } from '../../src/protocol/indices.js';
 
@@ -79,6 +82,21 @@ describe('connectors command line', () => {
       stderr: `connector ${fresh} does not support incremental sync (features.incremental_sync.enabled is false); use --type full\n`,
     });
     expect(await jobsOf(client, fresh)).toEqual([]);
+  });
+
+  it('queues an incremental sync for a connector that offers it', async () => {
+    const pgId = uniqueId('cli-pg');
+    const doc = newConnectorDoc({ name: pgId, index_name: `it-content-${pgId}`, service_type: 'postgresql' });
+    doc.features = postgresqlSource.features();
+    await store(client).putConnector(pgId, doc);
+    try {
+      const { stdout } = await connectors('sync', pgId, '--type', 'incremental');
+      const jobs = await jobsOf(client, pgId);
+      expect(jobs.map((j) => [j.doc.job_type, j.doc.status, j.doc.trigger_method])).toEqual([['incremental', 'pending', 'on_demand']]);
+      expect(stdout).toBe(`queued incremental sync job ${jobs[0]!.id} for connector ${pgId}\n`);
+    } finally {
+      await deleteConnectors(client, [pgId]);
+    }
   });
 
   it('sync of an unknown connector exits 1 and writes no job', async () => {
