@@ -1,32 +1,16 @@
 // `make bench`: a full sync of the seeded store through the real service
 // process, against the native (or any) Elasticsearch and PostgreSQL.
 // Prints rows/s, MB/s, the service's peak RSS and ratios; asserts nothing.
-import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Client } from '@elastic/elasticsearch';
+import { readFileSync } from 'node:fs';
+import type { Client } from '@elastic/elasticsearch';
 import pg from 'pg';
-import { rowCounts, TABLES } from '@pg-es-connectors/seed/dataset';
+import { rowCounts } from '@pg-es-connectors/seed/dataset';
 import { JOBS_ALIAS } from '../src/protocol/indices.js';
 import type { SyncJobDoc } from '../src/protocol/types.js';
-import { deleteConnectors } from '../test/helpers/connector-docs.js';
-import { exitOk, runScript } from '../test/helpers/package-script.js';
-import { REPO_ROOT, serviceSettings } from '../test/helpers/services.js';
 import { catchUp, changeRows, commitToSearchable } from './incremental.js';
-import { spawnSync } from 'node:child_process';
+import { openWorkbench } from './workbench.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? 20);
-const s = serviceSettings();
-const suffix = randomBytes(3).toString('hex');
-const database = `bench_${suffix}`;
-const role = `bench_reader_${suffix}`;
-const connectorId = `bench-${suffix}`;
-
-const base = { ELASTICSEARCH_URL: s.elasticsearchUrl, LOG_LEVEL: 'warn' };
-const run = (workspace: string, script: string, env: Record<string, string>) =>
-  runScript(workspace, script, { ...base, ...env }, { inheritStderr: true });
 
 /** Peak RSS (VmHWM) of a process and its children, in MiB, from /proc. */
 function peakRssMiB(pid: number): number {
@@ -85,41 +69,18 @@ async function bulkCeiling(es: Client, index: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const admin = new pg.Client({ connectionString: s.databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const url = new URL(s.databaseUrl);
-  url.pathname = `/${database}`;
-  const es = new Client({ node: s.elasticsearchUrl });
-  let service: ChildProcess | undefined;
+  const bench = await openWorkbench('bench');
+  const { es, connectorId, suffix } = bench;
   try {
     const expected = Object.values(rowCounts(scale)).reduce((a, b) => a + b, 0);
     process.stderr.write(`seeding ${expected} rows (SEED_SCALE=${scale})…\n`);
     const seedStart = Date.now();
-    await exitOk(run('seed', 'start', { DATABASE_URL: url.toString(), SEED_SCALE: String(scale), SEED_CONNECTOR_ROLE: role, SEED_CONNECTOR_PASSWORD: 'bench-pw' }), 'seed');
+    await bench.seed({ SEED_SCALE: String(scale) });
     const seedSeconds = (Date.now() - seedStart) / 1000;
-    // PostgreSQL 15 lets only a superuser grant REPLICATION (the seed ran as the application role).
-    const granted = spawnSync(path.join(REPO_ROOT, 'scripts/services.sh'), ['grant-replication', role], { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (granted.status !== 0) throw new Error('could not grant REPLICATION to the bench role (scripts/services.sh grant-replication)');
-
-    const envFile = path.join(mkdtempSync(path.join(tmpdir(), 'bench-')), 'connector.env');
-    await exitOk(
-      run('services/connectors', 'setup', {
-        CONNECTOR_ID: connectorId,
-        CONNECTOR_INDEX_NAME: connectorId,
-        CONNECTOR_PG_HOST: s.pg.host,
-        CONNECTOR_PG_PORT: String(s.pg.port),
-        CONNECTOR_PG_USERNAME: role,
-        CONNECTOR_PG_PASSWORD: 'bench-pw',
-        CONNECTOR_PG_DATABASE: database,
-        CONNECTOR_PG_TABLES: TABLES.join(','),
-        SETUP_OUTPUT_FILE: envFile,
-      }),
-      'setup',
-    );
+    await bench.setup();
     process.stderr.write('syncing…\n');
-    const startService = () => run('services/connectors', 'start', { CONNECTORS_ENV_FILE: envFile, CONNECTORS_POLL_INTERVAL: '1', HTTP_PORT: '0' });
-    service = startService();
+    const startService = () => bench.startService({ CONNECTORS_POLL_INTERVAL: '1' });
+    let service = startService();
     let job: SyncJobDoc | undefined;
     let peak = 0;
     let shown = -1;
@@ -142,7 +103,7 @@ async function main(): Promise<void> {
     process.stderr.write('measuring what Elasticsearch alone ingests (the official bulk helper, same documents, same mappings)…\n');
     const ceiling = await bulkCeiling(es, connectorId);
 
-    const db = new pg.Client({ connectionString: url.toString() });
+    const db = new pg.Client({ connectionString: bench.url });
     await db.connect();
     let latency;
     let onePercent;
@@ -151,8 +112,7 @@ async function main(): Promise<void> {
       process.stderr.write(`incremental: ${changes} product edits, 4 a second, each timed from COMMIT to a search finding it…\n`);
       latency = await commitToSearchable(es, db, connectorId, connectorId, { changes, perSecond: 4, suffix });
       process.stderr.write('incremental: service stopped, 1 % of the rows edited, service started again…\n');
-      service.kill('SIGTERM');
-      await new Promise((r) => service!.once('exit', r));
+      await bench.stopService();
       const rows = Math.max(1, Math.round(expected / 100));
       const marker = await changeRows(db, rows, suffix);
       service = startService();
@@ -177,19 +137,7 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(figures, null, 2));
   } finally {
-    if (service) {
-      service.kill('SIGTERM');
-      await new Promise((r) => service!.once('exit', r));
-    }
-    await es.indices.delete({ index: connectorId, ignore_unavailable: true }).catch(() => undefined);
-    // Its connector and job documents go too: a benchmark leaves nothing behind.
-    await deleteConnectors(es, [connectorId]).catch(() => undefined);
-    await es.close();
-    // A database with replication slots cannot be dropped: the chain's slot goes first.
-    await admin.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1 AND NOT active`, [database]).catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.query(`DROP ROLE IF EXISTS ${role}`);
-    await admin.end();
+    await bench.cleanup();
   }
 }
 
