@@ -94,7 +94,7 @@ export interface OnePercentFigures {
  */
 export async function catchUp(es: Client, index: string, connectorId: string, marker: string, rows: number, fullSyncSeconds: number): Promise<OnePercentFigures> {
   const deadline = Date.now() + 600_000;
-  let job: SyncJobDoc | undefined;
+
   for (;;) {
     if (Date.now() > deadline) throw new Error('no incremental job picked the changes up within 10 minutes');
     await es.indices.refresh({ index });
@@ -110,7 +110,7 @@ export async function catchUp(es: Client, index: string, connectorId: string, ma
     sort: [{ created_at: 'desc' }],
     size: 1,
   });
-  job = res.hits.hits[0]?._source;
+  const job = res.hits.hits[0]?._source;
   if (!job?.started_at) throw new Error('the changes were applied, but no incremental job started?');
   const seconds = (done - Date.parse(job.started_at)) / 1000;
   return { changed_rows: rows, seconds: Number(seconds.toFixed(2)), fraction_of_full_sync: Number((seconds / fullSyncSeconds).toFixed(4)) };

@@ -204,8 +204,13 @@ export class JobRunner {
     }
     jobsRunning.dec();
     try {
-      await this.finish(outcome);
-      if (outcome.status === 'completed' && outcome.cursor !== undefined) await this.retireChain(source, outcome.cursor);
+      const cursorWritten = await this.finish(outcome);
+      if (outcome.status === 'completed' && outcome.cursor !== undefined) {
+        // The connector points to the new chain: the old one goes. If it does not (the job was
+        // ended by someone else meanwhile), the new chain is the one nobody will read.
+        if (cursorWritten) await this.retireChain(source, this.startCursor, outcome.cursor);
+        else await this.retireChain(source, outcome.cursor, this.startCursor);
+      }
     } finally {
       await source?.close().catch(() => undefined);
     }
@@ -288,12 +293,11 @@ export class JobRunner {
     }
   }
 
-  /** The chain a completed job replaced (or ended) is dropped once the connector points past it. */
-  private async retireChain(source: DataSource | undefined, cursor: unknown): Promise<void> {
-    const previous = this.startCursor;
-    if (!source?.capture || previous == null) return;
+  /** Drops the chain `retired` holds, except what `kept` still uses. */
+  private async retireChain(source: DataSource | undefined, retired: unknown, kept: unknown): Promise<void> {
+    if (!source?.capture || retired == null) return;
     try {
-      await source.capture.dropChain(previous, cursor);
+      await source.capture.dropChain(retired, kept);
     } catch (err) {
       this.log.warn({ err }, `could not drop the previous change-capture chain: ${errorMessage(err)}; the next full sync drops it`);
     }
@@ -342,8 +346,11 @@ export class JobRunner {
     }
   }
 
-  /** Final writes on the job and the connector (D.6), retried: they must not be lost. */
-  private async finish(outcome: Outcome): Promise<void> {
+  /**
+   * Final writes on the job and the connector (D.6), retried: they must not be
+   * lost. Returns whether the connector got the outcome's cursor.
+   */
+  private async finish(outcome: Outcome): Promise<boolean> {
     const { store } = this.opts;
     const connectorId = this.job.doc.connector.id;
     const field = lockField(this.job.doc.job_type);
@@ -354,7 +361,7 @@ export class JobRunner {
       // Someone else ended it (idle-job cleanup, an operator): their outcome stands.
       this.log.warn({ job: { id: this.job.id, status: job.doc.status } }, `sync job was already ${job.doc.status}: keeping that outcome`);
       await this.releaseLockAfter(job);
-      return;
+      return false;
     }
     // A cancel requested while the service was stopping wins over suspending.
     if (job && outcome.status === 'suspended' && cancelRequested(job.doc)) {
@@ -381,6 +388,7 @@ export class JobRunner {
     // shows the outcome (and the lock is free) for whoever looks next.
     const connector = await retry(() => store.getConnector(connectorId), this.log, 'connector document (read)');
     if (connector) await retry(() => store.updateConnector(connectorId, connectorFields), this.log, 'connector document');
+    const cursorWritten = connector !== null && 'sync_cursor' in connectorFields;
 
     const jobFields: Partial<SyncJobDoc> = {
       status: outcome.status,
@@ -410,6 +418,7 @@ export class JobRunner {
       { job: { id: this.job.id, status: jobFields.status }, stats: jobFields },
       `sync job ${String(jobFields.status)}: ${this.progress.indexed} indexed, ${this.progress.deleted} deleted${outcome.error ? ` — ${outcome.error}` : ''}`,
     );
+    return cursorWritten;
   }
 
   /**

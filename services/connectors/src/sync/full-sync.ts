@@ -129,6 +129,11 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
     }
     await sink.flush();
     report();
+  } catch (err) {
+    // The read started a chain but the sync failed after it (writes, stale deletes, cancel):
+    // nothing will point to its slot, so it goes now rather than keep WAL.
+    if (cursor !== undefined) await source.capture?.dropChain(cursor, opts.startChain?.previous).catch((e: unknown) => log.warn({ err: e }, 'could not drop the chain of a failed full sync'));
+    throw err;
   } finally {
     clearInterval(ticker);
   }

@@ -79,6 +79,13 @@ export async function runIncrementalSync(opts: IncrementalSyncOptions): Promise<
     capture.confirm(position);
     confirmed = position;
   };
+  // Written mid-transaction when large (memory stays bounded); confirmed only at its commit.
+  const writeIfFull = async () => {
+    if (pending.size >= batchSize) {
+      await writePending(sink, pending);
+      report();
+    }
+  };
   const flush = async () => {
     await writePending(sink, pending);
     report();
@@ -102,11 +109,13 @@ export async function runIncrementalSync(opts: IncrementalSyncOptions): Promise<
           progress.excluded++;
           pending.set(id, null);
         }
+        await writeIfFull();
         break;
       }
       case 'delete':
         lastChange = Date.now();
         pending.set(finalId(change.id), null);
+        await writeIfFull();
         break;
       case 'truncate':
         lastChange = Date.now();

@@ -21,6 +21,7 @@ import {
   slotHasChanges,
   slotState,
   tableShapes,
+  unusableReplicaIdentity,
   type LogicalCursor,
 } from './chain.js';
 import { changeEvents } from './changes.js';
@@ -28,6 +29,8 @@ import { formatLsn, parseLsn } from './lsn.js';
 import { ReplicationConnection } from './replication.js';
 import { CURSOR_NOTE, cursorChanges, cursorColumns, cursorHasChanges, cursorValues, isColumnCursor, type ColumnCursor } from './cursor-mode.js';
 import type { RowsQuery } from '../pg-types.js';
+
+const LOOKUP_TIMEOUT_MS = 30_000;
 
 /** Another consumer holds the slot (a replica shutting down, a stale connection): retried this many times. */
 const SLOT_BUSY_ATTEMPTS = 5;
@@ -55,7 +58,8 @@ export class PostgresCapture implements ChangeCapture {
   ) {}
 
   private async withLookups<T>(signal: AbortSignal, fn: (ctx: ReaderContext) => Promise<T>, notice: ReaderContext['notice'] = () => undefined): Promise<T> {
-    const session = new SnapshotSession({ ...this.settings, retryCount: 0 }, this.log, signal);
+    // Catalog lookups and peeks: bounded, so a stuck server cannot stall the poll loop.
+    const session = new SnapshotSession({ ...this.settings, retryCount: 0 }, this.log, signal, { statementTimeoutMs: LOOKUP_TIMEOUT_MS });
     try {
       return await fn(this.context(session, signal, notice));
     } finally {
@@ -89,7 +93,15 @@ export class PostgresCapture implements ChangeCapture {
   private async logicalBlocker(ctx: ReaderContext, publication: string): Promise<string | null> {
     const blocker = await captureBlocker(ctx.session.rows, this.settings.username);
     if (blocker) return blocker;
-    const tables = (await readableTables(ctx, false)).map((t) => t.relation.name);
+    const readable = await readableTables(ctx, false);
+    // pgoutput names a partition's changes after the partition: list the partitions (or use "*").
+    const partitioned = readable.filter((t) => t.relation.kind === 'p').map((t) => `"${t.relation.name}"`);
+    if (partitioned.length) return `${partitioned.join(', ')} ${partitioned.length > 1 ? 'are partitioned tables' : 'is a partitioned table'}: list its partitions instead (or use *) to sync it incrementally`;
+    const tables = readable.map((t) => t.relation.name);
+    const identity = await unusableReplicaIdentity(ctx.session.rows, this.settings.schema, tables);
+    if (identity.length) {
+      return `Deletes in ${identity.map((t) => `"${t}"`).join(', ')} would not carry the primary key (REPLICA IDENTITY): an administrator must run ${identity.map((t) => `ALTER TABLE ${quoteIdent(this.settings.schema)}.${quoteIdent(t)} REPLICA IDENTITY DEFAULT`).join('; ')}`;
+    }
     try {
       await planPublication(ctx.session.rows, publication, this.settings.schema, tables, false);
       return null;

@@ -143,19 +143,31 @@ export class PublicationError extends Error {
 /** Drops inactive slots of this connector other than `keep` (chains that ended or crashed). */
 export async function dropStaleSlots(query: RowsQuery, connectorId: string, keep: string[]): Promise<string[]> {
   const rows = await query(
-    `SELECT slot_name, pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots
+    `SELECT slot_name FROM pg_catalog.pg_replication_slots
      WHERE slot_name LIKE $1 AND NOT active AND slot_name <> ALL($2::pg_catalog.text[])`,
     [`${chainPrefix(connectorId)}\\_%`, keep],
   );
-  return rows.map((r) => r[0] ?? '');
+  const dropped: string[] = [];
+  for (const [slot] of rows) if (slot && (await dropSlot(query, slot))) dropped.push(slot);
+  return dropped;
 }
 
+/**
+ * Drops the slot if it exists and nobody streams from it. A slot someone
+ * else dropped meanwhile (another replica, an administrator) is not an error.
+ */
 export async function dropSlot(query: RowsQuery, slot: string): Promise<boolean> {
-  const rows = await query(
-    `SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = $1 AND NOT active`,
-    [slot],
-  );
-  return rows.length > 0;
+  try {
+    const rows = await query(
+      `SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = $1 AND NOT active`,
+      [slot],
+    );
+    return rows.length > 0;
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as { code?: string }).code;
+    if (code === '42704' || code === '55006') return false;
+    throw err;
+  }
 }
 
 /**
@@ -167,7 +179,9 @@ export async function dropSlot(query: RowsQuery, slot: string): Promise<boolean>
  * Changes committed after that position stay in the slot.
  */
 export async function slotHasChanges(query: RowsQuery, slot: string, publication: string): Promise<boolean> {
-  const [[position]] = (await query('SELECT pg_catalog.pg_current_wal_lsn()::text')) as [[string]];
+  // The flushed position, not the written one: decoding only reaches what is flushed, and
+  // moving the slot past WAL it never looked at could skip a commit.
+  const [[position]] = (await query('SELECT pg_catalog.pg_current_wal_flush_lsn()::text')) as [[string]];
   const rows = await query(
     `SELECT 1 FROM pg_catalog.pg_logical_slot_peek_binary_changes($1, $2::pg_catalog.pg_lsn, 1, 'proto_version', '1', 'publication_names', $3) LIMIT 1`,
     [slot, position, publication],
@@ -187,4 +201,19 @@ export async function tableShapes(query: RowsQuery, schema: string, tables: stri
     [schema, tables],
   );
   return Object.fromEntries(rows.map((r) => [r[0] ?? '', createHash('sha256').update(r[1] ?? '').digest('hex').slice(0, 12)]));
+}
+
+/**
+ * Tables whose deletes and key changes would not carry the primary key:
+ * REPLICA IDENTITY NOTHING, or USING INDEX on an index that is not the key.
+ */
+export async function unusableReplicaIdentity(query: RowsQuery, schema: string, tables: string[]): Promise<string[]> {
+  const rows = await query(
+    `SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relname = ANY($2::pg_catalog.text[])
+       AND (c.relreplident = 'n' OR (c.relreplident = 'i' AND NOT EXISTS (
+         SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid AND i.indisreplident AND i.indisprimary)))`,
+    [schema, tables],
+  );
+  return rows.map((r) => r[0] ?? '');
 }

@@ -11,46 +11,65 @@ import type { ReplicationConnection } from './replication.js';
 interface TableState {
   table: string;
   builder: DocumentBuilder;
-  /** Positions of the primary-key columns in the stream's rows. */
+  /** Positions of the primary-key columns in the table's rows (what the builder reads). */
   key: number[];
-  columns: string[];
+  /** Positions of the primary-key columns in the stream's rows. */
+  streamKey: number[];
+  /** Column names of the stream's rows. */
+  streamColumns: string[];
+  /** Width of the table's rows. */
+  width: number;
+  /**
+   * The stream leaves columns out (stored generated columns; a publication's
+   * column list): every upsert reads the whole row by key instead.
+   */
+  reread: boolean;
 }
 
 async function tableState(ctx: ReaderContext, m: RelationMessage): Promise<TableState | null> {
   // Relation messages carry the replica identity, which is the whole row under
   // REPLICA IDENTITY FULL: the document id always comes from the primary key.
   const pk = await primaryKey(ctx.session.rows, m.oid);
-  const columns = m.columns.map((c) => c.name);
-  const key = pk.map((k) => columns.indexOf(k));
-  if (pk.length === 0 || key.includes(-1)) {
+  const streamColumns = m.columns.map((c) => c.name);
+  const streamKey = pk.map((k) => streamColumns.indexOf(k));
+  if (pk.length === 0 || streamKey.includes(-1)) {
     const message = `Changes to "${m.schema}"."${m.table}" are ignored: the table has no primary key any more`;
     ctx.log.warn({ table: m.table }, message);
     ctx.notice({ kind: 'table_skipped', message, detail: { table: m.table } });
     return null;
   }
-  const fields = m.columns.map((c) => ({ name: c.name, dataTypeID: c.typeOid }));
+  const target = qualifiedName(ctx.settings.schema, m.table);
+  const { fields } = await ctx.session.query(target, `SELECT * FROM ${target} LIMIT 0`);
+  const names = fields.map((f) => f.name);
+  const reread = names.length !== streamColumns.length || names.some((n, i) => n !== streamColumns[i]);
+  const key = pk.map((k) => names.indexOf(k));
   const builder = await builderFor(ctx, fields, [m.table], m.table, key, ctx.startedAt);
-  return { table: m.table, builder, key, columns };
+  return { table: m.table, builder, key, streamKey, streamColumns, width: names.length, reread };
 }
 
 /**
- * An update that left a TOASTed column unchanged does not send it: the row is
- * read again by key (as it is now; later changes in the stream then apply on
- * top, so the index converges). Null when the row is gone: its delete follows.
+ * The row as a full sync would read it. An update that left a TOASTed column
+ * unchanged does not send it, and some columns are never sent (see `reread`):
+ * the row is then read again by key, as it is now (later changes in the stream
+ * apply on top, so the index converges). Null when the row is gone: its delete follows.
  */
 async function completeRow(ctx: ReaderContext, t: TableState, row: Tuple): Promise<(string | null)[] | null> {
-  if (!row.includes(undefined)) return row as (string | null)[];
-  const where = t.key.map((i, n) => `${quoteIdent(t.columns[i] ?? '')} = $${n + 1}`).join(' AND ');
+  if (!t.reread && !row.includes(undefined)) return row as (string | null)[];
+  const where = t.streamKey.map((i, n) => `${quoteIdent(t.streamColumns[i] ?? '')} = $${n + 1}`).join(' AND ');
   const target = qualifiedName(ctx.settings.schema, t.table);
-  const res = await ctx.session.query(target, `SELECT * FROM ${target} WHERE ${where}`, t.key.map((i) => row[i]));
+  const res = await ctx.session.query(target, `SELECT * FROM ${target} WHERE ${where}`, t.streamKey.map((i) => row[i]));
   await ctx.session.endTransaction();
   const current = res.rows[0];
   if (!current) return null;
-  return row.map((v, i) => (v === undefined ? (current[res.fields.findIndex((f) => f.name === t.columns[i])] ?? null) : v));
+  if (t.reread) return current;
+  return row.map((v, i) => (v === undefined ? (current[res.fields.findIndex((f) => f.name === t.streamColumns[i])] ?? null) : v));
 }
 
+/** The document id of a stream row: only its key is needed. */
 function idOf(t: TableState, row: Tuple): string {
-  return String(t.builder.build(row.map((v) => v ?? null))._id);
+  const full: (string | null)[] = new Array<string | null>(t.width).fill(null);
+  t.key.forEach((k, n) => (full[k] = row[t.streamKey[n] ?? -1] ?? null));
+  return String(t.builder.build(full)._id);
 }
 
 /**

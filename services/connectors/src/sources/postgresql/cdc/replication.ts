@@ -41,7 +41,12 @@ export class ReplicationConnection {
 
   static async open(settings: PgSettings, log: Logger, signal?: AbortSignal): Promise<ReplicationConnection> {
     const client = await connect(settings, log, signal, { replication: true });
-    await client.query(`SELECT pg_catalog.set_config('lock_timeout', '${SLOT_LOCK_TIMEOUT}', false)`);
+    try {
+      await client.query(`SELECT pg_catalog.set_config('lock_timeout', '${SLOT_LOCK_TIMEOUT}', false)`);
+    } catch (err) {
+      await disconnect(client);
+      throw err;
+    }
     return new ReplicationConnection(client);
   }
 
