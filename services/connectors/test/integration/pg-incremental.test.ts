@@ -385,7 +385,8 @@ describe('incremental sync from logical replication', () => {
 
   it('keeps a quiet slot from holding WAL on a busy server, and warns on the connector when a slot holds too much', async () => {
     await createConnector(client, quiet);
-    service([quiet], { CONNECTORS_REPLICATION_WARN_MB: '4' });
+    const httpPort = 20_000 + Math.floor(Math.random() * 20_000);
+    service([quiet], { CONNECTORS_REPLICATION_WARN_MB: '4', HTTP_PORT: String(httpPort) });
     const cursor = await waitFor('the chain', () => cursorOf(client, quiet.id), 60_000);
     const slotRow = () =>
       withAdmin(pgService.database, async (c) => (await c.query<{ lsn: string; active: boolean }>('SELECT confirmed_flush_lsn::text AS lsn, active FROM pg_replication_slots WHERE slot_name = $1', [cursor.slot])).rows[0]);
@@ -408,6 +409,10 @@ describe('incremental sync from logical replication', () => {
         return d.error?.includes('change-capture slot keeps') ? d : undefined;
       }, 30_000);
       expect(warned.error).toMatch(/keeps \d+ MiB of WAL on PostgreSQL \(warning past 4 MiB\)/);
+      // The same figure on /metrics, in bytes.
+      const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      const retained = new RegExp(`connectors_replication_retained_bytes\\{connector="${quiet.id}"\\} (\\d+)`).exec(metrics);
+      expect(Number(retained?.[1])).toBeGreaterThan(4 * 1_048_576);
     } finally {
       await held.return(undefined);
       await repl.close();
