@@ -10,6 +10,7 @@ import { configurationValues, validateConfiguration } from '../sources/configura
 import type { SourceRegistry } from '../sources/registry.js';
 import { ChainBroken, type DataSource, type SyncNotice } from '../sources/types.js';
 import { runFullSync, type SyncProgress, type SyncResult } from '../sync/full-sync.js';
+import { validateBasicRules } from '../sync/filtering-validation.js';
 import { runIncrementalSync } from '../sync/incremental-sync.js';
 import { IDLE_JOB_MESSAGE, ORPHAN_JOB_MESSAGE } from './cleanup.js';
 import { documentsDeleted, documentsIndexed, jobDuration, jobsFinished, jobsRunning, replicationLagSeconds } from './metrics.js';
@@ -168,6 +169,13 @@ export class JobRunner {
       }
       const advanced = filtering?.advanced_snippet?.value;
       const hasAdvanced = enabled.advanced && advanced != null && !(typeof advanced === 'object' && Object.keys(advanced).length === 0);
+      // As Elastic's service: the job's own rules are validated again, not only their stored state
+      // (a rule naming a table dropped since, a hand-edited document).
+      const ruleProblems = [
+        ...(enabled.basic && filtering ? validateBasicRules(filtering.rules ?? []) : []),
+        ...(hasAdvanced ? await source.validateAdvancedRules(advanced) : []),
+      ].flatMap((e) => e.messages);
+      if (ruleProblems.length) throw new JobStopped({ kind: 'error', message: `Invalid sync rules: ${ruleProblems.join('; ')}` });
       const plan: SyncPlan = {
         connector,
         source,

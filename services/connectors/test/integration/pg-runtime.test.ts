@@ -324,6 +324,17 @@ describe('PostgreSQL connector through the protocol runtime (live PostgreSQL and
     });
     expect(rejected.draft.validation.errors).toEqual([{ ids: ['advanced_snippet'], messages: ['Tables not found or inaccessible: missing_table'] }]);
     expect(rejected.active).toEqual(active);
+
+    // Active rules edited by hand, their stored state still "valid": the job validates them again.
+    const c = await store(client).getConnector(C.advanced);
+    const filtering = structuredClone(c!.doc.filtering);
+    filtering[0]!.active.advanced_snippet.value = [{ tables: ['missing_table'], query: 'SELECT * FROM missing_table' }];
+    await store(client).updateConnector(C.advanced, { filtering });
+    const invalid = await runJob(client, C.advanced);
+    expect([invalid.status, invalid.error]).toEqual(['error', 'Invalid sync rules: Tables not found or inaccessible: missing_table']);
+    expect(await count(INDICES.advanced)).toBe(3);
+    filtering[0]!.active = active;
+    await store(client).updateConnector(C.advanced, { filtering });
   });
 
   it('syncs a 200k-row table with bounded memory', async () => {
