@@ -33,6 +33,8 @@ export interface Config {
   connectors: ConnectorSelection[];
   serviceTypes: string[];
   pollIntervalMs: number;
+  /** Documents failing in a row that end a sync. */
+  maxConsecutiveDocumentErrors: number;
   /** Retained WAL past which a connector shows a warning. */
   replicationWarnBytes: number;
   /** How long incremental jobs stream (see the job runner). */
@@ -217,6 +219,7 @@ function toConfig(raw: RawConfig): Config {
     idleJobThresholdMs: raw.CONNECTORS_IDLE_JOB_THRESHOLD * 1000,
     maxConcurrentSyncs: raw.CONNECTORS_MAX_CONCURRENT_SYNCS,
     replicationWarnBytes: raw.CONNECTORS_REPLICATION_WARN_MB * 1_048_576,
+    maxConsecutiveDocumentErrors: raw.CONNECTORS_MAX_CONSECUTIVE_DOCUMENT_ERRORS,
     incremental: {
       maxDurationMs: raw.CONNECTORS_INCREMENTAL_MAX_DURATION * 1000,
       idleMs: raw.CONNECTORS_INCREMENTAL_IDLE * 1000,

@@ -33,6 +33,8 @@ export interface SinkStats {
   /** Bytes of the JSON of successfully indexed documents. */
   indexedBytes: number;
   failed: number;
+  /** Failed items since the last one that succeeded, in request order. */
+  consecutiveFailed: number;
   /** Delete of a document that was already gone: not an error. */
   notFound: number;
   /** Conditional deletes skipped because the document was rewritten meanwhile: kept, not an error. */
@@ -74,7 +76,7 @@ const RETRYABLE_ITEM_STATUS = new Set([429, 503]);
  * back-off; every other item failure is reported, never dropped silently.
  */
 export class BulkSink {
-  readonly stats: SinkStats = { indexed: 0, deleted: 0, indexedBytes: 0, failed: 0, notFound: 0, kept: 0, dropped: 0 };
+  readonly stats: SinkStats = { indexed: 0, deleted: 0, indexedBytes: 0, failed: 0, consecutiveFailed: 0, notFound: 0, kept: 0, dropped: 0 };
   private buffer: Op[] = [];
   private bufferBytes = 0;
   private inFlight = new Set<Promise<void>>();
@@ -176,6 +178,9 @@ export class BulkSink {
       const op = ops[i];
       const result = Object.values(item)[0];
       if (!op || !result) return;
+      if (result.status < 300 || (op.kind === 'delete' && result.status === 404) || (op.conditional && result.status === 409)) {
+        this.stats.consecutiveFailed = 0;
+      }
       if (result.status < 300) {
         if (op.kind === 'delete') this.stats.deleted++;
         else if (result.result === 'noop') this.stats.dropped++;
@@ -198,6 +203,7 @@ export class BulkSink {
         return;
       }
       this.stats.failed++;
+      this.stats.consecutiveFailed++;
       this.options.onItemError?.({
         id: op.id,
         op: op.kind,

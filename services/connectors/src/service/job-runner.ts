@@ -28,6 +28,8 @@ export interface JobRunnerOptions {
   /** How often the job and connector documents are re-read to notice cancellation. */
   checkIntervalMs?: number;
   maxItemErrors?: number;
+  /** Documents failing in a row past this end the job. */
+  maxConsecutiveItemErrors?: number;
   /** How long an incremental job streams changes before it completes, and how long it waits for one. */
   incremental?: { maxDurationMs: number; idleMs: number };
 }
@@ -189,9 +191,10 @@ export class JobRunner {
       if (result.excluded) metadata.excluded_by_sync_rules = result.excluded;
       if (result.dropped) metadata.dropped_by_pipeline = result.dropped;
       if (result.failed) metadata.failed_documents = { count: result.failed, samples: result.itemErrors.map((e) => ({ id: e.id, type: e.type, reason: e.reason })) };
+      // A completed job carries no error (Elastic's rule): failed documents are in metadata and the log.
       outcome = {
         status: 'completed',
-        error: result.failed ? `${result.failed} documents could not be indexed; see metadata.failed_documents` : null,
+        error: null,
         totalDocuments: result.totalDocuments,
         metadata,
         ...('cursor' in result ? { cursor: result.cursor ?? null } : {}),
@@ -242,6 +245,7 @@ export class JobRunner {
       // A connector without pipeline settings gets the service default (A.2).
       pipeline: snapshot.pipeline ?? DEFAULT_PIPELINE,
       ...(this.opts.maxItemErrors !== undefined ? { maxItemErrors: this.opts.maxItemErrors } : {}),
+      ...(this.opts.maxConsecutiveItemErrors !== undefined ? { maxConsecutiveItemErrors: this.opts.maxConsecutiveItemErrors } : {}),
       onProgress: (p: SyncProgress) => {
         this.progress = { ...p };
       },

@@ -7,7 +7,7 @@ import type { BasicRule, Pipeline } from '../protocol/types.js';
 import type { ChainStart, DataSource, SyncNotice } from '../sources/types.js';
 import { compileRules } from './rules.js';
 import { staleDocuments, takeCheckpoints } from './stale-docs.js';
-import { createSink, documentBody, resolvePipeline, SyncError } from './writer.js';
+import { createSink, documentBody, ITEM_ERROR_LIMITS, resolvePipeline, SyncError } from './writer.js';
 
 export { SyncError, withoutValuePreview } from './writer.js';
 
@@ -46,6 +46,8 @@ export interface FullSyncOptions {
   maxItemErrors?: number;
   /** Share of failed items, once 100 were written, above which the sync fails. */
   maxItemErrorRate?: number;
+  /** Documents failing in a row past this end the sync. */
+  maxConsecutiveItemErrors?: number;
   bulk?: { flushBytes?: number; flushCount?: number; concurrency?: number };
   onProgress?: (p: SyncProgress) => void;
   /** Start a change-capture chain: the read comes from its starting point. */
@@ -71,8 +73,9 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
   const notices: SyncNotice[] = [];
   const itemErrors: ItemFailure[] = [];
   const failedIds = new Set<string>();
-  const maxItemErrors = opts.maxItemErrors ?? 1000;
-  const maxItemErrorRate = opts.maxItemErrorRate ?? 0.15;
+  const maxItemErrors = opts.maxItemErrors ?? ITEM_ERROR_LIMITS.maxItemErrors;
+  const maxItemErrorRate = opts.maxItemErrorRate ?? ITEM_ERROR_LIMITS.maxItemErrorRate;
+  const maxConsecutiveItemErrors = opts.maxConsecutiveItemErrors ?? ITEM_ERROR_LIMITS.maxConsecutiveItemErrors;
   const progress: SyncProgress = { indexed: 0, deleted: 0, indexedBytes: 0, excluded: 0, failed: 0, dropped: 0, read: 0 };
 
   await ensureContentIndex(client, index, () => source.contentMappings({ advancedRules: opts.advancedRules }), log);
@@ -80,7 +83,7 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
   const pipeline = await resolvePipeline(client, index, opts.pipeline, log);
 
   const checkpoints = await takeCheckpoints(client, index);
-  const sink = createSink(client, { index, pipeline, signal, log, bulk: opts.bulk, failedIds, itemErrors, maxItemErrors, maxItemErrorRate });
+  const sink = createSink(client, { index, pipeline, signal, log, bulk: opts.bulk, failedIds, itemErrors, maxItemErrors, maxItemErrorRate, maxConsecutiveItemErrors });
   const report = () => {
     Object.assign(progress, {
       indexed: sink.stats.indexed,

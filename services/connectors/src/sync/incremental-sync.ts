@@ -6,7 +6,7 @@ import type { BasicRule, Pipeline } from '../protocol/types.js';
 import type { ChangeCapture, SyncNotice } from '../sources/types.js';
 import { finalId, type SyncProgress, type SyncResult } from './full-sync.js';
 import { compileRules } from './rules.js';
-import { createSink, documentBody, resolvePipeline } from './writer.js';
+import { createSink, documentBody, ITEM_ERROR_LIMITS, resolvePipeline } from './writer.js';
 
 export interface IncrementalSyncOptions {
   client: Client;
@@ -22,6 +22,8 @@ export interface IncrementalSyncOptions {
   pipeline?: Pipeline | null;
   maxItemErrors?: number;
   maxItemErrorRate?: number;
+  /** Documents failing in a row past this end the sync. */
+  maxConsecutiveItemErrors?: number;
   /** The job completes after streaming this long… */
   maxDurationMs: number;
   /** …or after this long without a change. */
@@ -60,8 +62,9 @@ export async function runIncrementalSync(opts: IncrementalSyncOptions): Promise<
     bulk: { concurrency: 1 },
     failedIds: new Set(),
     itemErrors,
-    maxItemErrors: opts.maxItemErrors ?? 1000,
-    maxItemErrorRate: opts.maxItemErrorRate ?? 0.15,
+    maxItemErrors: opts.maxItemErrors ?? ITEM_ERROR_LIMITS.maxItemErrors,
+    maxItemErrorRate: opts.maxItemErrorRate ?? ITEM_ERROR_LIMITS.maxItemErrorRate,
+    maxConsecutiveItemErrors: opts.maxConsecutiveItemErrors ?? ITEM_ERROR_LIMITS.maxConsecutiveItemErrors,
   });
   const batchSize = opts.batchSize ?? 1000;
   const pending: Pending = new Map();

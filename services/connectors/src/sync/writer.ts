@@ -66,7 +66,12 @@ export interface SinkSettings {
   itemErrors: ItemFailure[];
   maxItemErrors: number;
   maxItemErrorRate: number;
+  /** Documents failing in a row past this end the sync (Elastic's default: 10). */
+  maxConsecutiveItemErrors: number;
 }
+
+/** Failure limits of a sync, as Elastic's connectors count them. */
+export const ITEM_ERROR_LIMITS = { maxItemErrors: 1000, maxItemErrorRate: 0.15, maxConsecutiveItemErrors: 10 };
 
 /** A bulk sink that reports each failed document and ends the sync past the failure limits. */
 export function createSink(client: Client, s: SinkSettings): BulkSink {
@@ -81,6 +86,9 @@ export function createSink(client: Client, s: SinkSettings): BulkSink {
       if (s.itemErrors.length < MAX_REPORTED_ITEM_ERRORS) s.itemErrors.push(failure);
       s.log.warn({ doc: { id: failure.id }, status: failure.status, error: { type: failure.type } }, `document ${failure.op} failed: ${failure.reason}`);
       const written = sink.stats.indexed + sink.stats.failed;
+      if (sink.stats.consecutiveFailed > s.maxConsecutiveItemErrors) {
+        throw new SyncError(`${sink.stats.consecutiveFailed} documents in a row failed to index (more than ${s.maxConsecutiveItemErrors}); last: ${failure.type}: ${failure.reason}`);
+      }
       if (s.failedIds.size > s.maxItemErrors) {
         throw new SyncError(`${s.failedIds.size} documents failed to index (more than ${s.maxItemErrors}); last: ${failure.type}: ${failure.reason}`);
       }

@@ -155,4 +155,31 @@ describe('full sync into Elasticsearch', () => {
     expect(JSON.stringify(result.itemErrors)).not.toContain(secretish);
     expect(JSON.stringify(lines)).not.toContain(secretish);
   });
+
+  it('ends the sync when more than 10 documents in a row fail, as Elastic does, and counts a success as a break', async () => {
+    const index = `${prefix}-consecutive`;
+    await client.indices.create({ index, mappings: { properties: { n: { type: 'long' } } } });
+    const bad = (i: number) => ({ _id: `bad-${i}`, n: 'not a number' });
+    // 10 failures, a success, 10 failures: never 11 in a row (one request at a time: "in a row" is in the order Elasticsearch answers).
+    const interleaved = [...Array.from({ length: 10 }, (_, i) => bad(i)), { _id: 'ok', n: 1 }, ...Array.from({ length: 10 }, (_, i) => bad(i + 10))];
+    const passed = await runFullSync({ client, index, source: listSource(interleaved), log: createLogger('silent'), signal: new AbortController().signal, bulk: { flushCount: 7, concurrency: 1 } });
+    expect([passed.failed, passed.indexed]).toEqual([20, 1]);
+    const failing = runFullSync({
+      client,
+      index,
+      source: listSource(Array.from({ length: 30 }, (_, i) => bad(i))),
+      log: createLogger('silent'),
+      signal: new AbortController().signal,
+    });
+    await expect(failing).rejects.toThrow(/^11 documents in a row failed to index \(more than 10\); last: document_parsing_exception/);
+    const configured = await runFullSync({
+      client,
+      index,
+      source: listSource(Array.from({ length: 30 }, (_, i) => bad(i))),
+      log: createLogger('silent'),
+      signal: new AbortController().signal,
+      maxConsecutiveItemErrors: 50,
+    });
+    expect(configured.failed).toBe(30);
+  });
 });
