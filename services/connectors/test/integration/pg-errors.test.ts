@@ -105,10 +105,20 @@ describe('PostgreSQL source: errors', () => {
       expect(err.message).toContain('"secret"');
       expect(err.message).not.toContain('"visible"');
     }
-    const star = await failure(collect(source({ username: NO_READ_ROLE, password: NO_READ_PASSWORD, tables: '*' }).source));
-    expect(star.code).toBe('permission_denied');
+    // Under "*" the role gets what it can read, and the rest is named on the job (as Elastic's connector).
+    const star = await collect(source({ username: NO_READ_ROLE, password: NO_READ_PASSWORD, tables: '*' }).source);
+    expect(star.docs.map((d) => d._id)).toEqual([`${DB}_public_visible_1`]);
+    expect(star.notices).toContainEqual(expect.objectContaining({ kind: 'table_skipped', message: `Table "public"."secret" skipped: user "${NO_READ_ROLE}" may not SELECT from it` }));
     const allowed = await collect(source({ username: NO_READ_ROLE, password: NO_READ_PASSWORD, tables: 'visible' }).source);
     expect(allowed.docs.map((d) => d._id)).toEqual([`${DB}_public_visible_1`]);
+  });
+
+  it('reports a schema the user may not use, before any job runs, also under *', async () => {
+    await withAdmin(DB, (c) => c.query(`CREATE SCHEMA IF NOT EXISTS closed; CREATE TABLE IF NOT EXISTS closed.t (id int PRIMARY KEY); GRANT SELECT ON closed.t TO ${NO_READ_ROLE}`));
+    const { source: s } = source({ username: NO_READ_ROLE, password: NO_READ_PASSWORD, schema: 'closed', tables: '*' });
+    const err = await failure(s.validate());
+    expect(err.code).toBe('permission_denied');
+    expect(err.message).toBe(`Permission denied: user "${NO_READ_ROLE}" has no USAGE on schema "closed"; an administrator must run GRANT USAGE ON SCHEMA "closed" TO "${NO_READ_ROLE}"`);
   });
 
   it('reports SSL problems', async () => {

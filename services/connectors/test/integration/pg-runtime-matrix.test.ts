@@ -47,8 +47,9 @@ const CASES: Case[] = [
   { name: '> (numeric)', rules: [rule('r', 'exclude', 'price', '>', '10')], expected: [1, 2, 5] },
   { name: '< (bigint)', rules: [rule('r', 'exclude', 'qty', '<', '5')], expected: [1, 2, 5] },
   {
+    // `.+`, not `.*`: only the DEFAULT rule may match everything (Elastic's validation, re-run at job start).
     name: 'order: the first matching rule decides',
-    rules: [rule('keep-desk', 'include', 'name', 'equals', 'desk'), rule('drop-rest', 'exclude', 'name', 'regex', '.*')],
+    rules: [rule('keep-desk', 'include', 'name', 'equals', 'desk'), rule('drop-rest', 'exclude', 'name', 'regex', '.+')],
     expected: [4],
   },
 ];

@@ -34,6 +34,17 @@ export async function assertSchema(query: RowsQuery, schema: string, database: s
   }
 }
 
+/**
+ * Without USAGE on the schema no table in it can be read, whatever the table
+ * grants say: a configuration error, shown before any job runs.
+ */
+export async function assertSchemaUsage(query: RowsQuery, schema: string, user: string): Promise<void> {
+  const rows = await query(`SELECT pg_catalog.has_schema_privilege($1, 'USAGE')`, [schema]);
+  if (rows[0]?.[0] !== 't') {
+    throw new SourceError(`Permission denied: user "${user}" has no USAGE on schema "${schema}"; an administrator must run GRANT USAGE ON SCHEMA "${schema}" TO "${user}"`, 'permission_denied');
+  }
+}
+
 /** Every table-like relation of the schema, by name (stable order). */
 export async function listRelations(query: RowsQuery, schema: string): Promise<Relation[]> {
   const rows = await query(`${RELATIONS_SQL} ORDER BY c.relname`, [schema]);

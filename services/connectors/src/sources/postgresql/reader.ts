@@ -152,6 +152,11 @@ export async function readableTables(ctx: ReaderContext, withNotices: boolean): 
       if (withNotices) skip(ctx, relation.name, 'partitioned table (its partitions are read individually)');
       continue;
     }
+    // Under "*", as Elastic does: the tables the role can read; the others are named on the job.
+    if (!explicit && !relation.canSelect) {
+      if (withNotices) skip(ctx, relation.name, `user "${ctx.settings.username}" may not SELECT from it`);
+      continue;
+    }
     const pk = relation.kind === 'r' || relation.kind === 'p' ? await primaryKey(ctx.session.rows, relation.oid) : [];
     const reason = unreadableReason(relation, pk);
     if (reason) {

@@ -10,7 +10,7 @@ import {
   type SourceDocument,
 } from '../types.js';
 import { inaccessibleTables, parseAdvancedRules, tablesNotFoundMessage, type AdvancedRule } from './advanced-rules.js';
-import { assertSchema, columns, findRelations } from './catalog.js';
+import { assertSchema, assertSchemaUsage, columns, findRelations } from './catalog.js';
 import { connect, disconnect, errorContext } from './connection.js';
 import { isTransient, noTablesConfigured, selectDenied, tablesNotFound, toSourceError } from './errors.js';
 import { fieldNamer } from './fields.js';
@@ -80,6 +80,7 @@ export class PostgresqlSource implements DataSource {
     try {
       const { schema, database, tables } = this.settings;
       await assertSchema(session.rows, schema, database);
+      await assertSchemaUsage(session.rows, schema, this.settings.username);
       if (tables.length === 0) throw noTablesConfigured();
       if (tables[0] === '*') return;
       const found = await findRelations(session.rows, schema, tables);
