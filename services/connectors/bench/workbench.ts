@@ -106,3 +106,19 @@ export async function openWorkbench(prefix: string): Promise<Workbench> {
   };
   return bench;
 }
+
+/** A bench script: a workbench for `measure`, its figures printed as JSON, everything removed after. */
+export function runBench(prefix: string, measure: (bench: Workbench) => Promise<object>): void {
+  const main = async () => {
+    const bench = await openWorkbench(prefix);
+    try {
+      console.log(JSON.stringify(await measure(bench), null, 2));
+    } finally {
+      await bench.cleanup();
+    }
+  };
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
