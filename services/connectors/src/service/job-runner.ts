@@ -30,11 +30,9 @@ export interface JobRunnerOptions {
   maxItemErrors?: number;
   /** Documents failing in a row past this end the job. */
   maxConsecutiveItemErrors?: number;
-  /** How long an incremental job streams changes before it completes, and how long it waits for one. */
-  incremental?: { maxDurationMs: number; idleMs: number };
+  /** How long an incremental job streams changes before it completes, and how long it waits for one (config defaults). */
+  incremental: { maxDurationMs: number; idleMs: number };
 }
-
-export const DEFAULT_INCREMENTAL = { maxDurationMs: 120_000, idleMs: 30_000 };
 
 /** Why a running job stopped early. */
 type StopReason = { kind: 'shutdown' } | { kind: 'canceled' } | { kind: 'error'; message: string };
@@ -291,7 +289,8 @@ export class JobRunner {
         capture,
         cursor: plan.connector.doc.sync_cursor,
         origin: { database: String(database ?? ''), schema: String(schema ?? '') },
-        ...(this.opts.incremental ?? DEFAULT_INCREMENTAL),
+        maxDurationMs: this.opts.incremental.maxDurationMs,
+        idleMs: this.opts.incremental.idleMs,
         wrapUp: this.wrapUp.signal,
         onApplied: (at) => replicationLagSeconds.set({ connector: plan.connector.id }, Math.max(0, (Date.now() - at.getTime()) / 1000)),
       });

@@ -32,6 +32,8 @@ import type { RowsQuery } from '../pg-types.js';
 
 const LOOKUP_TIMEOUT_MS = 30_000;
 
+type Readable = Awaited<ReturnType<typeof readableTables>>;
+
 /** Another consumer holds the slot (a replica shutting down, a stale connection): retried this many times. */
 const SLOT_BUSY_ATTEMPTS = 5;
 
@@ -80,20 +82,21 @@ export class PostgresCapture implements ChangeCapture {
       return 'Advanced sync rules are active: a change cannot be mapped to the rows of a custom query, so this connector runs full syncs only';
     }
     return this.withLookups(new AbortController().signal, async (ctx) => {
-      const logical = await this.logicalBlocker(ctx, this.publicationFor(options.connectorId));
+      const readable = await readableTables(ctx, false);
+      const logical = await this.logicalBlocker(ctx, this.publicationFor(options.connectorId), readable);
       if (!logical) return null;
-      const tables = (await readableTables(ctx, false)).map((t) => t.relation.name);
+      const tables = readable.map((t) => t.relation.name);
       const withColumn = await cursorColumns(ctx.session.rows, this.settings.schema, tables, this.settings.cursorColumn);
       if (withColumn.size > 0) return null;
       return `${logical}; and no synced table has the cursor column "${this.settings.cursorColumn}" (a timestamp or number) for the fallback`;
     });
   }
 
-  /** Why logical replication cannot be used, or null. */
-  private async logicalBlocker(ctx: ReaderContext, publication: string): Promise<string | null> {
+  /** Why logical replication cannot be used for these tables (as `readableTables` resolved them), or null. */
+  private async logicalBlocker(ctx: ReaderContext, publication: string, readable?: Readable): Promise<string | null> {
     const blocker = await captureBlocker(ctx.session.rows, this.settings.username);
     if (blocker) return blocker;
-    const readable = await readableTables(ctx, false);
+    readable ??= await readableTables(ctx, false);
     // pgoutput names a partition's changes after the partition: list the partitions (or use "*").
     const partitioned = readable.filter((t) => t.relation.kind === 'p').map((t) => `"${t.relation.name}"`);
     if (partitioned.length) return `${partitioned.join(', ')} ${partitioned.length > 1 ? 'are partitioned tables' : 'is a partitioned table'}: list its partitions instead (or use *) to sync it incrementally`;
@@ -257,13 +260,14 @@ export class PostgresCapture implements ChangeCapture {
     const session = new SnapshotSession(this.settings, this.log, options.signal);
     const ctx = this.context(session, options.signal, options.notice);
     try {
-      const now = (await readableTables(ctx, false)).map((t) => t.relation.name);
+      const readable = await readableTables(ctx, false);
+      const now = readable.map((t) => t.relation.name);
       const withColumn = await cursorColumns(session.rows, this.settings.schema, now, cursor.column);
       const expected = now.filter((t) => withColumn.has(t));
       if (cursor.column !== this.settings.cursorColumn || expected.join() !== cursor.tables.join()) {
         throw new ChainBroken('the synced tables or the cursor column changed');
       }
-      if (!(await this.logicalBlocker(ctx, cursor.publication))) throw new ChainBroken('logical replication is available now');
+      if (!(await this.logicalBlocker(ctx, cursor.publication, readable))) throw new ChainBroken('logical replication is available now');
       await session.endTransaction();
       options.notice({ kind: 'cursor_mode', message: CURSOR_NOTE });
       yield* cursorChanges(ctx, cursor, this.settings.cursorWindowSeconds);
