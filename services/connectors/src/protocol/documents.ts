@@ -34,7 +34,11 @@ export function defaultFiltering(now = new Date().toISOString()): FilteringEntry
   return [{ domain: 'DEFAULT', active: defaultFilteringRules(now), draft: defaultFilteringRules(now) }];
 }
 
-/** What `PUT _connector/{id}` stores (A.3 defaults), for the index backend's create. */
+/**
+ * What `PUT _connector/{id}` stores (A.3 defaults), for the index backend's
+ * create: Elasticsearch leaves a field out rather than writing null, so the
+ * optional ones appear only when given.
+ */
 export function newConnectorDoc(fields: {
   name?: string;
   index_name?: string | null;
@@ -45,36 +49,25 @@ export function newConnectorDoc(fields: {
 }): ConnectorDoc {
   const isNative = fields.is_native ?? false;
   return {
-    api_key_id: null,
-    api_key_secret_id: null,
     configuration: {},
     custom_scheduling: {},
-    deleted: false,
-    description: fields.description ?? null,
-    error: null,
-    features: null,
+    ...given('description', fields.description),
     filtering: defaultFiltering(),
-    index_name: fields.index_name ?? null,
+    ...given('index_name', fields.index_name),
     is_native: isNative,
-    language: fields.language ?? null,
-    last_access_control_sync_error: null,
-    last_access_control_sync_scheduled_at: null,
-    last_access_control_sync_status: null,
-    last_deleted_document_count: null,
-    last_incremental_sync_scheduled_at: null,
-    last_indexed_document_count: null,
-    last_seen: null,
-    last_sync_error: null,
-    last_sync_scheduled_at: null,
-    last_sync_status: null,
-    last_synced: null,
+    ...given('language', fields.language),
     name: fields.name ?? '',
-    pipeline: null,
-    scheduling: { full: { ...DEFAULT_SCHEDULE }, incremental: { ...DEFAULT_SCHEDULE }, access_control: { ...DEFAULT_SCHEDULE } },
-    service_type: fields.service_type ?? null,
+    scheduling: { access_control: { ...DEFAULT_SCHEDULE }, full: { ...DEFAULT_SCHEDULE }, incremental: { ...DEFAULT_SCHEDULE } },
+    ...given('service_type', fields.service_type),
     status: isNative ? 'needs_configuration' : 'created',
     sync_now: false,
+    deleted: false,
   };
+}
+
+/** `{ [key]: value }` when the value is set, `{}` when it is null or absent. */
+function given<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
+  return value === null || value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }
 
 export const ACL_INDEX_PREFIX = '.search-acl-filter-';
@@ -87,38 +80,34 @@ export function defaultDomainFiltering(filtering: FilteringEntry[] | null | unde
   return filtering?.find((f) => f.domain === 'DEFAULT');
 }
 
-/** What `POST _connector/_sync_job` stores: a snapshot of the connector (A.4). */
+/**
+ * What `POST _connector/_sync_job` stores: a snapshot of the connector (A.4).
+ * Fields that are still null (started_at, error…) are left out, as Elasticsearch does.
+ */
 export function newJobDoc(connectorId: string, connector: ConnectorDoc, jobType: JobType, trigger: TriggerMethod): SyncJobDoc {
   if (!connector.index_name) throw new Error(`connector ${connectorId} has no index_name`);
   if (!connector.service_type) throw new Error(`connector ${connectorId} has no service_type`);
   const now = new Date().toISOString();
-  const active = defaultDomainFiltering(connector.filtering)?.active ?? null;
   return {
-    cancelation_requested_at: null,
-    canceled_at: null,
-    completed_at: null,
     connector: {
       id: connectorId,
-      configuration: connector.configuration ?? {},
-      filtering: active,
+      ...given('filtering', defaultDomainFiltering(connector.filtering)?.active),
       index_name: jobType === 'access_control' ? `${ACL_INDEX_PREFIX}${connector.index_name}` : connector.index_name,
-      language: connector.language ?? null,
-      pipeline: connector.pipeline ?? null,
+      ...given('language', connector.language),
+      ...given('pipeline', connector.pipeline),
       service_type: connector.service_type,
+      configuration: connector.configuration ?? {},
     },
     created_at: now,
     deleted_document_count: 0,
-    error: null,
     indexed_document_count: 0,
     indexed_document_volume: 0,
     job_type: jobType,
     last_seen: now,
     metadata: {},
-    started_at: null,
     status: 'pending',
     total_document_count: 0,
     trigger_method: trigger,
-    worker_hostname: null,
   };
 }
 

@@ -95,6 +95,10 @@ export interface Features {
   filtering_advanced_config?: boolean;
 }
 
+/**
+ * A connector document. Optional fields are the ones `PUT _connector` leaves
+ * out until something sets them (absent, not null: reference A.3).
+ */
 export interface ConnectorDoc {
   api_key_id?: string | null;
   api_key_secret_id?: string | null;
@@ -102,27 +106,27 @@ export interface ConnectorDoc {
   custom_scheduling?: Record<string, unknown>;
   deleted?: boolean;
   description?: string | null;
-  error: string | null;
+  error?: string | null;
   features?: Features | null;
   filtering: FilteringEntry[];
-  index_name: string | null;
+  index_name?: string | null;
   is_native: boolean;
-  language: string | null;
-  last_access_control_sync_error: string | null;
-  last_access_control_sync_scheduled_at: string | null;
-  last_access_control_sync_status: JobStatus | null;
-  last_deleted_document_count: number | null;
-  last_incremental_sync_scheduled_at: string | null;
-  last_indexed_document_count: number | null;
-  last_seen: string | null;
-  last_sync_error: string | null;
-  last_sync_scheduled_at: string | null;
-  last_sync_status: JobStatus | null;
-  last_synced: string | null;
+  language?: string | null;
+  last_access_control_sync_error?: string | null;
+  last_access_control_sync_scheduled_at?: string | null;
+  last_access_control_sync_status?: JobStatus | null;
+  last_deleted_document_count?: number | null;
+  last_incremental_sync_scheduled_at?: string | null;
+  last_indexed_document_count?: number | null;
+  last_seen?: string | null;
+  last_sync_error?: string | null;
+  last_sync_scheduled_at?: string | null;
+  last_sync_status?: JobStatus | null;
+  last_synced?: string | null;
   name: string;
   pipeline?: Pipeline | null;
   scheduling: { full: Schedule; incremental: Schedule; access_control: Schedule };
-  service_type: string | null;
+  service_type?: string | null;
   status: ConnectorStatus;
   sync_cursor?: unknown;
   sync_now?: boolean;
@@ -132,32 +136,34 @@ export interface ConnectorDoc {
 export interface JobConnectorSnapshot {
   id: string;
   configuration: Configuration;
-  filtering: FilteringRules | null;
+  /** The active rules of the DEFAULT domain; absent when the connector has none. */
+  filtering?: FilteringRules | null;
   index_name: string;
-  language: string | null;
-  pipeline: Pipeline | null;
+  language?: string | null;
+  pipeline?: Pipeline | null;
   service_type: string;
   sync_cursor?: unknown;
 }
 
+/** A sync-job document; optional fields are absent until set (reference A.4). */
 export interface SyncJobDoc {
-  cancelation_requested_at: string | null;
-  canceled_at: string | null;
-  completed_at: string | null;
+  cancelation_requested_at?: string | null;
+  canceled_at?: string | null;
+  completed_at?: string | null;
   connector: JobConnectorSnapshot;
   created_at: string;
   deleted_document_count: number;
-  error: string | null;
+  error?: string | null;
   indexed_document_count: number;
   indexed_document_volume: number;
   job_type: JobType;
-  last_seen: string | null;
+  last_seen?: string | null;
   metadata: Record<string, unknown>;
-  started_at: string | null;
+  started_at?: string | null;
   status: JobStatus;
   total_document_count: number | null;
   trigger_method: TriggerMethod;
-  worker_hostname: string | null;
+  worker_hostname?: string | null;
 }
 
 /** A document as read, with the tokens needed for optimistic concurrency. */

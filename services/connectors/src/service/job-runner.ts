@@ -104,7 +104,7 @@ export class JobRunner {
     // Whatever stops the claim, the connector gets back what it showed before the lock.
     const previous = before.doc;
     const unlock = () =>
-      store.updateConnector(connectorId, { status: previous.status, error: previous.error, [field]: previous[field], [errorField]: previous[errorField] });
+      store.updateConnector(connectorId, { status: previous.status, error: previous.error ?? null, [field]: previous[field] ?? null, [errorField]: previous[errorField] ?? null });
 
     // 2. Claim the job itself; it may have been canceled or taken meanwhile.
     try {
@@ -451,7 +451,7 @@ export class JobRunner {
     if (others.some((j) => j.id !== this.job.id && lockField(j.doc.job_type) === field)) return;
     await store.updateConnector(
       connector.id,
-      { [field]: job.doc.status, [errorField]: job.doc.error, ...(job.doc.status === 'error' ? { status: 'error', error: job.doc.error } : {}), last_synced: new Date().toISOString() },
+      { [field]: job.doc.status, [errorField]: job.doc.error ?? null, ...(job.doc.status === 'error' ? { status: 'error', error: job.doc.error ?? null } : {}), last_synced: new Date().toISOString() },
       connector,
     );
   }

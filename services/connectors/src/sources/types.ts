@@ -7,9 +7,25 @@ import type { BasicRule, Configuration, Features } from '../protocol/types.js';
  * yields plain documents.
  */
 
+/**
+ * What a field's values are, so sync rules compare them as Elastic does by
+ * the value's type: `text` as text, `number` numerically (also when the
+ * value arrives as exact text), `boolean`, `instant` (dates and timestamps
+ * as points in time), `structured` (arrays, objects: text operators only).
+ * `dynamic` (JSON columns, or a source that does not say) decides by the
+ * value itself.
+ */
+export type FieldKind = 'text' | 'number' | 'boolean' | 'instant' | 'structured' | 'dynamic';
+export type FieldKinds = Readonly<Record<string, FieldKind>>;
+
+/** Where a document carries its fields' kinds; a symbol, so it is never indexed. */
+export const FIELD_KINDS: unique symbol = Symbol('fieldKinds');
+
 /** A document ready for the content index: `_id` plus fields (including `id`). */
 export interface SourceDocument {
   _id: string;
+  /** Shared by every document of a table or query. */
+  [FIELD_KINDS]?: FieldKinds;
   [field: string]: unknown;
 }
 

@@ -1,5 +1,6 @@
 import type { BasicRule, FilteringValidation } from '../protocol/types.js';
-import { DEFAULT_RULE_ID, RULE_OPERATORS, compilePattern, parseOperator, parsePolicy } from './rules.js';
+import { compilePattern } from './rule-regex.js';
+import { DEFAULT_RULE_ID, RULE_OPERATORS, parseOperator, parsePolicy } from './rules.js';
 
 /**
  * The basic-rule validators of reference F.4, run on a draft before it is

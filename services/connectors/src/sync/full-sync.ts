@@ -4,7 +4,7 @@ import type { ItemFailure } from '../es/bulk-sink.js';
 import { countDocuments, ensureContentIndex } from '../es/content-index.js';
 import type { Logger } from '../log/logger.js';
 import type { BasicRule, Pipeline } from '../protocol/types.js';
-import type { ChainStart, DataSource, SyncNotice } from '../sources/types.js';
+import { FIELD_KINDS, type ChainStart, type DataSource, type SyncNotice } from '../sources/types.js';
 import { compileRules } from './rules.js';
 import { staleDocuments, takeCheckpoints } from './stale-docs.js';
 import { createSink, documentBody, ITEM_ERROR_LIMITS, resolvePipeline, SyncError } from './writer.js';
@@ -112,7 +112,7 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
       signal.throwIfAborted();
       progress.read++;
       const { _id, ...fields } = doc;
-      if (!rules.decide(fields).include) {
+      if (!rules.decide(fields, doc[FIELD_KINDS]).include) {
         progress.excluded++;
         continue;
       }

@@ -3,7 +3,7 @@ import type { BulkSink, ItemFailure } from '../es/bulk-sink.js';
 import { countDocuments } from '../es/content-index.js';
 import type { Logger } from '../log/logger.js';
 import type { BasicRule, Pipeline } from '../protocol/types.js';
-import type { ChangeCapture, SyncNotice } from '../sources/types.js';
+import { FIELD_KINDS, type ChangeCapture, type SyncNotice } from '../sources/types.js';
 import { finalId, type SyncProgress, type SyncResult } from './full-sync.js';
 import { compileRules } from './rules.js';
 import { createSink, documentBody, ITEM_ERROR_LIMITS, resolvePipeline } from './writer.js';
@@ -107,7 +107,7 @@ export async function runIncrementalSync(opts: IncrementalSyncOptions): Promise<
         const { _id, ...fields } = change.doc;
         const id = finalId(String(_id));
         // A row that stops matching the rules leaves the index.
-        if (rules.decide(fields).include) pending.set(id, documentBody(fields, id, new Date().toISOString(), pipeline ? opts.pipeline : null));
+        if (rules.decide(fields, change.doc[FIELD_KINDS]).include) pending.set(id, documentBody(fields, id, new Date().toISOString(), pipeline ? opts.pipeline : null));
         else {
           progress.excluded++;
           pending.set(id, null);

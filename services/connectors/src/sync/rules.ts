@@ -1,24 +1,32 @@
 import type { BasicRule, RuleOperator, RulePolicy } from '../protocol/types.js';
+import type { FieldKind, FieldKinds } from '../sources/types.js';
+import { compareCodePoints } from '../util/text.js';
+import { compilePattern } from './rule-regex.js';
+import { compareDecimals, compareInstants, decimalOf, instantOfDate, parseDecimal, parseInstant, type Decimal, type Instant } from './rule-values.js';
 
 /**
- * Basic sync rules applied to documents (reference F.2), keeping Elastic's
- * order/first-match semantics but comparing values by their actual type:
+ * Basic sync rules (reference F.2) with Elastic's semantics: rules are tried
+ * by `order`, the first that matches decides, no match includes; a field the
+ * document lacks never matches. The rule's value is read by the kind of the
+ * field (the source says, from the column's type; otherwise the value's own
+ * type decides):
  *
- * - a field absent from the document (or undefined) never matches;
- * - `null` matches only `equals` with the rule value `null` (any case) or
- *   `""`, so "exclude where x is null" can be written; every other operator
- *   treats null as "no value" and does not match;
- * - arrays match when any element matches (an empty array never does);
- * - `starts_with`/`ends_with`/`contains`/`regex` look at the value's string
- *   form (objects as JSON, dates as ISO 8601, booleans as `true`/`false`),
- *   case-sensitively; `regex` is anchored at the start only, like `re.match`;
- * - `equals`/`<`/`>` coerce the rule value to the document value's type:
- *   numbers and bigints compare numerically (a non-numeric rule value never
- *   matches); booleans accept true/false, 1/0, yes/no (`<`/`>` never match);
- *   strings use exact equality, and for `<`/`>` compare as instants when both
- *   sides are ISO dates/timestamps (no offset ⇒ UTC), numerically when both
- *   are numbers, otherwise by UTF-16 code units; Date objects compare as
- *   instants; other objects only support `equals` on their JSON text.
+ * - `starts_with`/`ends_with`/`contains`/`regex` look at the value as indexed
+ *   (arrays and objects as their JSON text), case-sensitively; `regex` is
+ *   anchored at the start only, like Python's `re.match`;
+ * - text: `equals` is exact, `<`/`>` compare by code point (`"10" < "9"`);
+ * - number: exact decimal comparison, also for values indexed as exact text
+ *   (big `bigint`s, long `numeric`s); NaN matches nothing;
+ * - instant (date, timestamp, timestamptz): points in time, no offset = UTC;
+ * - boolean: `equals` takes true/false, t/f, yes/no, y/n, on/off, 1/0;
+ * - structured (arrays, composites, JSON objects): text operators only.
+ *
+ * Deliberate differences from Elastic, where its behaviour is a bug: a null
+ * matches nothing (Elastic's text operators see "None", its `<`/`>` fail the
+ * job); `equals` on a boolean can match (Elastic compares it with a string,
+ * so it never does); `<`/`>` on a kind without order, or with a rule value of
+ * the wrong type, fail the job with a message naming the rule and the field
+ * (Elastic fails it with a Python TypeError).
  */
 
 export const DEFAULT_RULE_ID = 'DEFAULT';
@@ -51,69 +59,6 @@ export function parsePolicy(raw: unknown): RulePolicy | undefined {
   return RULE_POLICIES.find((policy) => policy === lower);
 }
 
-/**
- * Compiles a rule regex written for Python's `re` into a JS RegExp used with
- * `re.match` semantics (sticky: anchored at the start, no full match needed).
- * Translates what differs and is common in such rules: leading global flags
- * `(?i)`/`(?m)`/`(?s)`, named groups `(?P<n>…)`/`(?P=n)`, `\A`/`\Z`, and a
- * leading `]` in a character class. Throws a SyntaxError for anything invalid
- * or untranslatable (e.g. verbose mode).
- */
-export function compilePattern(pattern: string): RegExp {
-  let rest = pattern;
-  const flags = new Set<string>(['y']);
-  for (let lead = /^\(\?([a-zA-Z]+)\)/.exec(rest); lead; lead = /^\(\?([a-zA-Z]+)\)/.exec(rest)) {
-    for (const flag of lead[1] ?? '') {
-      if (flag === 'i' || flag === 'm' || flag === 's') flags.add(flag);
-      else if (flag !== 'u' && flag !== 'a') throw new SyntaxError(`Invalid regular expression: /${pattern}/: unsupported flag "${flag}"`);
-    }
-    rest = rest.slice(lead[0].length);
-  }
-
-  let out = '';
-  let inClass = false;
-  for (let i = 0; i < rest.length; i++) {
-    const ch = rest[i] as string;
-    if (ch === '\\') {
-      const next = rest[i + 1];
-      if (!inClass && next === 'A') out += '(?<![\\s\\S])';
-      else if (!inClass && next === 'Z') out += '(?![\\s\\S])';
-      else out += ch + (next ?? '');
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (ch === ']') inClass = false;
-      out += ch;
-      continue;
-    }
-    if (ch === '[') {
-      inClass = true;
-      out += ch;
-      if (rest[i + 1] === '^') out += rest[++i];
-      // Python reads a `]` right after `[`/`[^` as a literal; JS would end the class there.
-      if (rest[i + 1] === ']') {
-        out += '\\]';
-        i++;
-      }
-      continue;
-    }
-    if (rest.startsWith('(?P<', i)) {
-      out += '(?<';
-      i += 3;
-      continue;
-    }
-    const backref = /^\(\?P=(\w+)\)/.exec(rest.slice(i));
-    if (backref) {
-      out += `\\k<${backref[1]}>`;
-      i += backref[0].length - 1;
-      continue;
-    }
-    out += ch;
-  }
-  return new RegExp(out, [...flags].join(''));
-}
-
 export interface CompiledRule {
   readonly id: string;
   readonly policy: RulePolicy;
@@ -132,36 +77,22 @@ export interface RuleDecision {
 export interface RuleSet {
   /** Rules in the order they are tried (DEFAULT removed). */
   readonly rules: readonly CompiledRule[];
-  decide(doc: Record<string, unknown>): RuleDecision;
+  /** `kinds`: the source's kinds of the document's fields, when it knows them. */
+  decide(doc: Record<string, unknown>, kinds?: FieldKinds): RuleDecision;
 }
 
-/** A point in time with sub-millisecond precision (PostgreSQL has microseconds). */
-interface Instant {
-  seconds: number;
-  nanos: number;
-}
-
-/** The rule value pre-parsed for every type a document value may have. */
+/** The rule value pre-read for every kind a field may have. */
 interface Matcher extends CompiledRule {
   regex?: RegExp;
-  number?: number;
-  bigint?: bigint;
-  boolean?: boolean;
-  instant?: Instant;
-  isNull: boolean;
+  decimal: Decimal | undefined;
+  boolean: boolean | undefined;
+  instant: Instant | undefined;
 }
 
-const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
-const INTEGER = /^[+-]?\d+$/;
-const TRUE_WORDS = new Set(['true', '1', 'yes']);
-const FALSE_WORDS = new Set(['false', '0', 'no']);
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+type Kind = Exclude<FieldKind, 'dynamic'>;
 
-function parseNumber(text: string): number | undefined {
-  const trimmed = text.trim();
-  return NUMBER.test(trimmed) ? Number(trimmed) : undefined;
-}
+const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', 'on', '1']);
+const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', 'off', '0']);
 
 function parseBoolean(text: string): boolean | undefined {
   const lower = text.trim().toLowerCase();
@@ -170,47 +101,22 @@ function parseBoolean(text: string): boolean | undefined {
   return undefined;
 }
 
-/** ISO 8601 date or timestamp; a timestamp without offset is taken as UTC. */
-function parseInstant(text: string): Instant | undefined {
-  const m = ISO.exec(text.trim());
-  if (!m) return undefined;
-  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
-  const parts = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
-  const [year, month, day, hour, minute, second] = parts;
-  // setUTCFullYear, unlike Date.UTC, does not remap years 0–99 to 19xx.
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  date.setUTCHours(hour, minute, second, 0);
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined;
-  if (date.getUTCHours() !== hour || date.getUTCMinutes() !== minute || date.getUTCSeconds() !== second) return undefined;
-
-  let offsetSeconds = 0;
-  if (zone && zone.toUpperCase() !== 'Z') {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    const hours = Number(digits.slice(0, 2));
-    const minutes = digits.length > 2 ? Number(digits.slice(2)) : 0;
-    if (hours > 23 || minutes > 59) return undefined;
-    offsetSeconds = sign * (hours * 3600 + minutes * 60);
+function kindOf(value: unknown, declared: FieldKind | undefined): Kind {
+  if (declared !== undefined && declared !== 'dynamic') return declared;
+  switch (typeof value) {
+    case 'string':
+      return 'text';
+    case 'number':
+    case 'bigint':
+      return 'number';
+    case 'boolean':
+      return 'boolean';
+    default:
+      return value instanceof Date ? 'instant' : 'structured';
   }
-  return { seconds: date.getTime() / 1000 - offsetSeconds, nanos: Number(frac.slice(0, 9).padEnd(9, '0')) };
 }
 
-function compareInstants(a: Instant, b: Instant): number {
-  return a.seconds - b.seconds || a.nanos - b.nanos;
-}
-
-function instantOfDate(date: Date): Instant | undefined {
-  const ms = date.getTime();
-  if (Number.isNaN(ms)) return undefined;
-  const seconds = Math.floor(ms / 1000);
-  return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
-}
-
-function sign(n: number): number {
-  return n < 0 ? -1 : n > 0 ? 1 : 0;
-}
-
+/** The value as indexed: what text operators look at. */
 function textOf(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
@@ -218,6 +124,10 @@ function textOf(value: unknown): string {
     return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   }
   return String(value);
+}
+
+function instantOf(value: unknown): Instant | undefined {
+  return value instanceof Date ? instantOfDate(value) : typeof value === 'string' ? parseInstant(value) : undefined;
 }
 
 function compileMatcher(rule: BasicRule, index: number): Matcher {
@@ -231,7 +141,6 @@ function compileMatcher(rule: BasicRule, index: number): Matcher {
   if (typeof raw.value !== 'string') throw new RuleError(id, 'value must be a string');
   if (typeof raw.order !== 'number' || !Number.isFinite(raw.order)) throw new RuleError(id, 'order must be a number');
   const value = raw.value;
-
   const matcher: Matcher = {
     id,
     policy,
@@ -239,12 +148,10 @@ function compileMatcher(rule: BasicRule, index: number): Matcher {
     operator,
     value,
     order: raw.order,
-    number: parseNumber(value),
+    decimal: parseDecimal(value),
     boolean: parseBoolean(value),
     instant: parseInstant(value),
-    isNull: value === '' || value.trim().toLowerCase() === 'null',
   };
-  if (INTEGER.test(value.trim())) matcher.bigint = BigInt(value.trim());
   if (operator === 'regex') {
     try {
       matcher.regex = compilePattern(value);
@@ -255,51 +162,61 @@ function compileMatcher(rule: BasicRule, index: number): Matcher {
   return matcher;
 }
 
-/** -1/0/1 comparing the document value with the rule value, or undefined when they cannot be compared. */
-function compare(value: unknown, rule: Matcher): number | undefined {
-  switch (typeof value) {
-    case 'number':
-      return rule.number === undefined || Number.isNaN(value) ? undefined : sign(value - rule.number);
-    case 'bigint':
-      if (rule.bigint !== undefined) return value < rule.bigint ? -1 : value > rule.bigint ? 1 : 0;
-      return rule.number === undefined ? undefined : sign(Number(value) - rule.number);
-    case 'string': {
-      const instant = rule.instant && parseInstant(value);
-      if (rule.instant && instant) return sign(compareInstants(instant, rule.instant));
-      const number = rule.number !== undefined ? parseNumber(value) : undefined;
-      if (rule.number !== undefined && number !== undefined) return sign(number - rule.number);
-      return value < rule.value ? -1 : value > rule.value ? 1 : 0;
+const KIND_WORDS: Record<Kind, string> = {
+  text: 'text',
+  number: 'numbers',
+  boolean: 'booleans',
+  instant: 'dates or timestamps',
+  structured: 'arrays or objects',
+};
+
+/** A rule that cannot order this field's values is a configuration error, not a silent "no match". */
+function cannotOrder(rule: Matcher, kind: Kind, why: string): RuleError {
+  return new RuleError(rule.id, `field "${rule.field}" holds ${KIND_WORDS[kind]}; "${rule.operator}" ${why}`);
+}
+
+/** -1/0/1 for value against the rule value, undefined when this value has no place in the order (NaN). */
+function order(rule: Matcher, value: unknown, kind: Kind): number | undefined {
+  switch (kind) {
+    case 'text':
+      return Math.sign(compareCodePoints(textOf(value), rule.value));
+    case 'number': {
+      if (!rule.decimal) throw cannotOrder(rule, kind, `needs a number, not ${JSON.stringify(rule.value)}`);
+      const own = decimalOf(value);
+      return own && compareDecimals(own, rule.decimal);
+    }
+    case 'instant': {
+      if (!rule.instant) throw cannotOrder(rule, kind, `needs an ISO 8601 date or timestamp, not ${JSON.stringify(rule.value)}`);
+      const own = instantOf(value);
+      return own && compareInstants(own, rule.instant);
     }
     default:
-      if (value instanceof Date) {
-        const instant = instantOfDate(value);
-        return instant && rule.instant ? sign(compareInstants(instant, rule.instant)) : undefined;
-      }
-      return undefined;
+      throw cannotOrder(rule, kind, 'cannot compare them');
   }
 }
 
-function equals(value: unknown, rule: Matcher): boolean {
-  switch (typeof value) {
-    case 'string':
-      return value === rule.value;
-    case 'boolean':
-      return rule.boolean === value;
-    case 'number':
-    case 'bigint':
-      return compare(value, rule) === 0;
-    case 'object':
-      if (value instanceof Date) return compare(value, rule) === 0;
+function equals(rule: Matcher, value: unknown, kind: Kind): boolean {
+  switch (kind) {
+    case 'text':
       return textOf(value) === rule.value;
-    default:
+    case 'number': {
+      const own = decimalOf(value);
+      return !!own && !!rule.decimal && compareDecimals(own, rule.decimal) === 0;
+    }
+    case 'boolean':
+      return rule.boolean !== undefined && rule.boolean === (typeof value === 'boolean' ? value : parseBoolean(textOf(value)));
+    case 'instant': {
+      const own = instantOf(value);
+      return own && rule.instant ? compareInstants(own, rule.instant) === 0 : textOf(value) === rule.value;
+    }
+    case 'structured':
       return false;
   }
 }
 
-function matches(rule: Matcher, value: unknown): boolean {
-  if (value === undefined) return false;
-  if (Array.isArray(value)) return value.some((element) => matches(rule, element));
-  if (value === null) return rule.operator === 'equals' && rule.isNull;
+function matches(rule: Matcher, value: unknown, declared: FieldKind | undefined): boolean {
+  if (value === undefined || value === null) return false;
+  const kind = kindOf(value, declared);
   switch (rule.operator) {
     case 'starts_with':
       return textOf(value).startsWith(rule.value);
@@ -313,18 +230,19 @@ function matches(rule: Matcher, value: unknown): boolean {
       return regex.test(textOf(value));
     }
     case 'equals':
-      return equals(value, rule);
+      return equals(rule, value, kind);
     case '<':
-      return compare(value, rule) === -1;
+      return order(rule, value, kind) === -1;
     case '>':
-      return compare(value, rule) === 1;
+      return order(rule, value, kind) === 1;
   }
 }
 
 /**
  * Drops the DEFAULT rule, orders the rest by `order` (ties keep their given
  * order) and pre-compiles them. Throws a RuleError for a rule that cannot be
- * applied (unknown operator or policy, bad regex, malformed fields).
+ * applied (unknown operator or policy, bad regex, malformed fields); `decide`
+ * throws one for a comparison the field's kind does not allow.
  */
 export function compileRules(rules: readonly BasicRule[]): RuleSet {
   const matchers = rules
@@ -335,11 +253,12 @@ export function compileRules(rules: readonly BasicRule[]): RuleSet {
 
   return {
     rules: matchers.map(({ id, policy, field, operator, value, order }) => ({ id, policy, field, operator, value, order })),
-    decide(doc: Record<string, unknown>): RuleDecision {
+    decide(doc, kinds) {
       for (const rule of matchers) {
         // Own keys only: a column named "constructor" must not find Object.prototype's.
         const value = Object.hasOwn(doc, rule.field) ? doc[rule.field] : undefined;
-        if (matches(rule, value)) return { include: rule.policy === 'include', ruleId: rule.id };
+        const declared = kinds && Object.hasOwn(kinds, rule.field) ? kinds[rule.field] : undefined;
+        if (matches(rule, value, declared)) return { include: rule.policy === 'include', ruleId: rule.id };
       }
       return { include: true };
     },

@@ -18,16 +18,17 @@ const LOCKED_OUT = `it_pgmx_${RANDOM}_noread`;
 const LOCKED_OUT_PASSWORD = `Pw-${randomBytes(6).toString('hex')}`;
 
 const FIXTURE = `
-CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, price numeric(8, 2) NOT NULL, qty bigint NOT NULL, active boolean NOT NULL);
+CREATE TABLE items (id integer PRIMARY KEY, name text NOT NULL, price numeric(8, 2) NOT NULL, qty bigint NOT NULL, active boolean NOT NULL,
+  code varchar(8), born date, seen timestamptz, tags int[], meta jsonb);
 INSERT INTO items VALUES
-  (1, 'red pen', 2.50, 10, true),
-  (2, 'blue pen', 3.00, 5, false),
-  (3, 'red lamp', 40.00, 1, true),
-  (4, 'desk', 250.00, 2, true),
-  (5, 'pencil', 0.99, 100, false);
+  (1, 'red pen', 2.50, 10, true, '10', '1999-12-31', '2024-01-01 10:00:00+02', '{1,7}', '{"color": "red"}'),
+  (2, 'blue pen', 3.00, 5, false, '9', '2000-01-01', '2024-01-01 06:00:00+00', '{2}', '{"color": "blue"}'),
+  (3, 'red lamp', 40.00, 1, true, '42', '0044-03-15 BC', 'infinity', '{}', '{"watts": 40}'),
+  (4, 'desk', 250.00, 2, true, '5', 'infinity', '2023-06-01 00:00:00+00', '{17,3}', '[1, 2]'),
+  (5, 'pencil', 0.99, 100, false, '100', NULL, NULL, NULL, NULL);
 `;
 
-type Case = { name: string; rules: Omit<BasicRule, 'order'>[]; expected: number[] };
+type Case = { name: string; rules: Omit<BasicRule, 'order'>[]; expected: number[]; error?: RegExp };
 const rule = (id: string, policy: 'include' | 'exclude', column: string, op: BasicRule['rule'], value: string) => ({
   id,
   policy,
@@ -46,6 +47,20 @@ const CASES: Case[] = [
   { name: 'regex', rules: [rule('r', 'exclude', 'name', 'regex', '(red|blue) pen')], expected: [3, 4, 5] },
   { name: '> (numeric)', rules: [rule('r', 'exclude', 'price', '>', '10')], expected: [1, 2, 5] },
   { name: '< (bigint)', rules: [rule('r', 'exclude', 'qty', '<', '5')], expected: [1, 2, 5] },
+  // Compared by the column's type, as Elastic coerces by the value's type (README, sync rules).
+  { name: '> (varchar compares as text: "9" > "5", "10" < "5")', rules: [rule('r', 'exclude', 'code', '>', '5')], expected: [1, 3, 4, 5] },
+  { name: '< (date as an instant: BC first, NULL never)', rules: [rule('r', 'exclude', 'born', '<', '2000-01-01')], expected: [2, 4, 5] },
+  {
+    // 10:00+02 is 08:00Z, after 07:30Z; as text "…T08:00:00+00:00" would sort before "…T09:30:00+02:00".
+    name: '> (timestamptz as an instant, infinity last)',
+    rules: [rule('r', 'exclude', 'seen', '>', '2024-01-01T09:30:00+02:00')],
+    expected: [2, 4, 5],
+  },
+  { name: 'equals (boolean, t/f words)', rules: [rule('r', 'exclude', 'active', 'equals', 'f')], expected: [1, 3, 4] },
+  { name: 'contains (int array as indexed text)', rules: [rule('r', 'exclude', 'tags', 'contains', '7')], expected: [2, 3, 5] },
+  { name: 'contains (jsonb object as JSON text)', rules: [rule('r', 'exclude', 'meta', 'contains', '"color":"red"')], expected: [2, 3, 4, 5] },
+  { name: '> on a boolean', rules: [rule('gt-bool', 'exclude', 'active', '>', 'false')], expected: [], error: /^Sync rule "gt-bool": field "public_items_active" holds booleans; ">" cannot compare them/ },
+  { name: '< with a rule value that is not a date', rules: [rule('lt-date', 'exclude', 'born', '<', 'last year')], expected: [], error: /^Sync rule "lt-date": field "public_items_born" holds dates or timestamps; "<" needs an ISO 8601 date or timestamp, not "last year"/ },
   {
     // `.+`, not `.*`: only the DEFAULT rule may match everything (Elastic's validation, re-run at job start).
     name: 'order: the first matching rule decides',
@@ -124,6 +139,13 @@ describe('PostgreSQL through the runtime: every rule operator and every user err
       const id = ruleId(i);
       await waitFor(`${id} connected`, async () => (await connectorDoc(client, id)).status === 'connected');
       const job = await runJob(client, id);
+      if (c.error) {
+        // A comparison the column's type does not allow: the job says which rule and field, and the connector too.
+        expect(job.status).toBe('error');
+        expect(job.error).toMatch(c.error);
+        expect((await connectorDoc(client, id)).last_sync_error).toMatch(c.error);
+        return;
+      }
       expect(job.error).toBeNull();
       expect(job.status).toBe('completed');
       expect(job.indexed_document_count).toBe(c.expected.length);

@@ -151,7 +151,7 @@ describe('connector service runtime (index backend, live Elasticsearch)', () => 
 
   it('ignores a soft-deleted connector entirely', async () => {
     const c = await client.get<{ last_seen: string | null; status: string }>({ index: CONNECTORS_ALIAS, id: deleted });
-    expect(c._source?.last_seen).toBeNull();
+    expect(c._source?.last_seen).toBeUndefined();
     expect(c._source?.status).toBe('configured');
     const jobs = await jobsOf(client, deleted);
     expect(jobs.map((j) => j.doc.status)).toEqual(['pending']);

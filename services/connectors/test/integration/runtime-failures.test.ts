@@ -105,7 +105,7 @@ describe('cancellation, crashes and shutdown', () => {
     expect(await first.exited, first.lines.slice(-12).join('\n')).toBe(0);
     const suspended = (await store(ctx.client).getJob(jobId))!.doc;
     expect(suspended.status).toBe('suspended');
-    expect(suspended.completed_at).toBeNull();
+    expect(suspended.completed_at).toBeUndefined();
     expect((await store(ctx.client).getConnector(id))!.doc.last_sync_status).toBe('suspended');
 
     const second = startService({ CONNECTOR_IDS: id });

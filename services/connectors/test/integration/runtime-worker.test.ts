@@ -48,11 +48,11 @@ describe('which connectors a service serves', () => {
     await new Promise((r) => setTimeout(r, 1500));
     for (const id of [native, otherType]) {
       const doc = (await store(ctx.client).getConnector(id))!.doc;
-      expect(doc.last_seen, id).toBeNull();
-      expect(doc.last_sync_status, id).toBeNull();
+      expect(doc.last_seen, id).toBeUndefined();
+      expect(doc.last_sync_status, id).toBeUndefined();
     }
     const deletedDoc = await ctx.client.get<{ last_seen: string | null }>({ index: CONNECTORS_ALIAS, id: deleted });
-    expect(deletedDoc._source?.last_seen).toBeNull();
+    expect(deletedDoc._source?.last_seen).toBeUndefined();
     for (const id of untouchedJobs) expect((await store(ctx.client).getJob(id))!.doc.status).toBe('pending');
   });
 

@@ -102,18 +102,13 @@ describe('setup on a cluster without the Connector API', () => {
       status: 'configured',
       is_native: false,
       deleted: false,
-      error: null,
-      api_key_id: null,
       sync_now: false,
       custom_scheduling: {},
-      last_sync_status: null,
-      last_synced: null,
-      last_sync_error: null,
-      last_seen: null,
-      last_indexed_document_count: null,
-      last_deleted_document_count: null,
-      last_access_control_sync_status: null,
     });
+    // What PUT _connector, _configuration, _scheduling and _features write, and nothing else: no nulls (item 5 of issue 11).
+    expect(Object.keys(doc).sort()).toEqual(
+      ['configuration', 'custom_scheduling', 'deleted', 'features', 'filtering', 'index_name', 'is_native', 'name', 'scheduling', 'service_type', 'status', 'sync_now'].sort(),
+    );
     expect(doc.scheduling).toEqual({
       full: { enabled: true, interval: '0 15 4 * * ?' },
       // Incremental syncs every 5 s by default; a job only when changes wait.
@@ -138,7 +133,9 @@ describe('setup on a cluster without the Connector API', () => {
     expect(queued).toHaveLength(1);
     const job = queued[0]!;
     expect(job.id).toBe(first.firstSyncJobId);
-    expect(job.doc).toMatchObject({ status: 'pending', job_type: 'full', trigger_method: 'on_demand', worker_hostname: null, started_at: null });
+    expect(job.doc).toMatchObject({ status: 'pending', job_type: 'full', trigger_method: 'on_demand' });
+    // Set by the claim and the end of the job, absent before (as POST _connector/_sync_job leaves them).
+    for (const field of ['worker_hostname', 'started_at', 'completed_at', 'canceled_at', 'cancelation_requested_at', 'error']) expect(job.doc).not.toHaveProperty(field);
     expect(job.doc.connector).toMatchObject({ id, index_name: index, service_type: 'postgresql' });
     expect(job.doc.connector.configuration.tables?.value).toBe('products,reviews');
   });

@@ -34,6 +34,21 @@ describe('bulk sink', () => {
     expect(sink.stats).toMatchObject({ indexed: 1, dropped: 1, failed: 0 });
   });
 
+  it('measures indexed volume as the UTF-8 bytes of the JSON bodies acknowledged (indexed_document_volume)', async () => {
+    const { client } = bulkCluster((a) => {
+      const id = a.index!._id as string;
+      return { index: id === 'bad' ? { status: 400, error: { type: 'mapper_parsing_exception', reason: 'x' } } : { status: 201, result: 'created' } };
+    });
+    const sink = new BulkSink(client, { index: 'content' });
+    const bodies = { a: { name: 'Grüße', n: 1 }, b: { tags: ['x', 'ÿ'], nested: { deep: null } } };
+    for (const [id, body] of Object.entries(bodies)) await sink.index(id, body);
+    await sink.index('bad', { name: 'not counted' });
+    await sink.flush();
+    const expected = Object.values(bodies).reduce((sum, body) => sum + Buffer.byteLength(JSON.stringify(body), 'utf8'), 0);
+    expect(sink.stats.indexedBytes).toBe(expected);
+    expect(sink.stats.indexed).toBe(2);
+  });
+
   it('deletes an exact version in its own index; a 409 means rewritten meanwhile, so kept and not an error', async () => {
     const failures: ItemFailure[] = [];
     const { client, calls } = bulkCluster((a) => ({ delete: a.delete!._id === 'moved' ? { status: 409, error: { type: 'version_conflict_engine_exception', reason: 'conflict' } } : { status: 200, result: 'deleted' } }));

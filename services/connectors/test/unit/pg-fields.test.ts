@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareCodePoints, fieldNamer, fieldPrefix } from '../../src/sources/postgresql/fields.js';
+import { fieldNamer, fieldPrefix } from '../../src/sources/postgresql/fields.js';
+import { compareCodePoints } from '../../src/util/text.js';
 
 describe('field naming', () => {
   it('prefixes with schema and table, lower-casing the whole name (Elastic-compatible)', () => {

@@ -23,7 +23,8 @@ export async function configureConnector(ctx: SetupContext, source: DataSourceFa
     await client.connector.updateScheduling({ connector_id: id, scheduling: { full: scheduling.full, incremental: scheduling.incremental } });
     await client.connector.updateFeatures({ connector_id: id, features: source.features() as never });
   } else {
-    await store.updateConnector(id, { configuration, scheduling, features: source.features(), status: 'configured', error: null });
+    // What _configuration, _scheduling and _features write; error and the rest stay as they are.
+    await store.updateConnector(id, { configuration, scheduling, features: source.features(), status: 'configured' });
   }
   const incremental = scheduling.incremental.enabled ? `, incremental ${scheduling.incremental.interval}` : ', incremental off';
   log.info(`setup: configuration, features and schedules (full ${settings.CONNECTOR_FULL_SCHEDULE}${incremental}) set`);

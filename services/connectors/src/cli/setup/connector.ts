@@ -17,7 +17,7 @@ export async function ensureConnector(ctx: SetupContext): Promise<void> {
     result.created = true;
   }
   log.info(`setup: connector ${settings.CONNECTOR_ID} ${result.created ? 'created' : 'already exists'}`);
-  if (existing && existing.index_name !== settings.CONNECTOR_INDEX_NAME) await moveToIndex(ctx, existing.index_name);
+  if (existing && existing.index_name !== settings.CONNECTOR_INDEX_NAME) await moveToIndex(ctx, existing.index_name ?? null);
 }
 
 /** The live connector; a soft-deleted one counts as absent. */

@@ -1,15 +1,5 @@
+import { compareCodePoints } from '../../util/text.js';
 import type { FieldNaming } from './schema.js';
-
-/** Python's `sorted()` order on strings: by code point, not UTF-16 unit. */
-export function compareCodePoints(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = (x[i]?.codePointAt(0) ?? 0) - (y[i]?.codePointAt(0) ?? 0);
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
-}
 
 export function sortedTables(tables: string[]): string[] {
   return [...tables].sort(compareCodePoints);

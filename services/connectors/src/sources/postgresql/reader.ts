@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from '../../log/logger.js';
 import { errorMessage } from '../../log/redact.js';
-import { SourceError, type SourceDocument, type SyncNotice } from '../types.js';
+import { FIELD_KINDS, SourceError, type FieldKinds, type SourceDocument, type SyncNotice } from '../types.js';
 import type { AdvancedRule } from './advanced-rules.js';
 import { findRelations, listRelations, primaryKey, unreadableReason, type Relation } from './catalog.js';
 import { qualifiedName, quoteIdent } from './connection.js';
@@ -12,7 +12,7 @@ import { setField } from './json.js';
 import type { TypeRegistry } from './pg-types.js';
 import type { SnapshotSession } from './session.js';
 import type { PgSettings } from './settings.js';
-import { isoTimestamp, toJsonValue } from './values.js';
+import { fieldKind, isoTimestamp, toJsonValue } from './values.js';
 
 export interface ReaderContext {
   settings: PgSettings;
@@ -49,6 +49,14 @@ export async function builderFor(
   const keys = fields.map((f) => name(f.name));
   const fieldTypes = fields.map((f) => types.get(f.dataTypeID));
   const idTable = sortedTables(tables).join('_');
+  // Later columns win on a name collision, as they do for the values; `table` (a name or a list) goes by its value.
+  const kinds: FieldKinds = {
+    id: 'text',
+    _timestamp: 'instant',
+    database: 'text',
+    schema: 'text',
+    ...Object.fromEntries(fields.map((f, i) => [keys[i], fieldKind(types.get(f.dataTypeID))])),
+  };
   return {
     build(row) {
       const id = documentId(
@@ -69,6 +77,7 @@ export async function builderFor(
         database: settings.database,
         schema: settings.schema,
         table: tableValue,
+        [FIELD_KINDS]: kinds,
       };
       fields.forEach((_, i) => {
         const type = fieldTypes[i];

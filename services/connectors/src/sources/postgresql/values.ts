@@ -1,3 +1,4 @@
+import type { FieldKind } from '../types.js';
 import { exactNumber, parseJsonExact, setField } from './json.js';
 import { parseArrayLiteral, parseRecordLiteral, type ArrayItems } from './literals.js';
 import { baseOf, builtinName, type PgType } from './pg-types.js';
@@ -34,6 +35,34 @@ export function toJsonValue(text: string | null, type: PgType): unknown {
       return baseValue(text, t);
     default:
       return text;
+  }
+}
+
+/** How sync rules compare a column's values: follows what `toJsonValue` makes of them. */
+export function fieldKind(type: PgType): FieldKind {
+  const t = baseOf(type);
+  if (t.kind === 'array' || t.kind === 'composite') return t.kind === 'array' && !t.element ? 'text' : 'structured';
+  if (t.kind !== 'base') return 'text';
+  switch (builtinName(t)) {
+    case 'int2':
+    case 'int4':
+    case 'int8':
+    case 'oid':
+    case 'numeric':
+    case 'float4':
+    case 'float8':
+      return 'number';
+    case 'bool':
+      return 'boolean';
+    case 'date':
+    case 'timestamp':
+    case 'timestamptz':
+      return 'instant';
+    case 'json':
+    case 'jsonb':
+      return 'dynamic';
+    default:
+      return 'text';
   }
 }
 
