@@ -1,3 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { Client } from '@elastic/elasticsearch';
@@ -72,5 +77,26 @@ describe('native PostgreSQL', () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+describe('scripts/services.sh status', () => {
+  const script = fileURLToPath(new URL('../../../../scripts/services.sh', import.meta.url));
+  const run = (env: Record<string, string>) => spawnSync('bash', [script, 'status'], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+
+  it('exits 0 with a clear "stopped" line for services that are not running', () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'services-status-'));
+    const res = run({ SERVICES_DIR: empty });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^elasticsearch: stopped$/m);
+    expect(res.stdout).toMatch(/^postgresql: +stopped$/m);
+    expect(res.stdout).toContain(`state:         ${empty}`);
+  });
+
+  it('shows the running services, their ports and version', () => {
+    const res = run({});
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^elasticsearch: running \(pid \d+, http:\/\/127\.0\.0\.1:\d+, version 9\.\d+\.\d+\)$/m);
+    expect(res.stdout).toMatch(/^postgresql: +running \(127\.0\.0\.1:\d+/m);
   });
 });

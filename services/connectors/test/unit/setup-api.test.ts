@@ -5,6 +5,8 @@ import { BaseConnection, type ConnectionRequestParams, type ConnectionRequestRes
 import { Client } from '@elastic/elasticsearch';
 import { describe, expect, it } from 'vitest';
 import { runSetup, setupSettingsSchema, type SetupSettings } from '../../src/cli/setup/index.js';
+import { DEFAULT_ROLE_FILE, loadConnectorRole } from '../../src/cli/setup/index.js';
+import { roleFingerprint } from '../../src/cli/setup/role.js';
 import { createLogger } from '../../src/log/logger.js';
 import { newConnectorDoc, newJobDoc } from '../../src/protocol/documents.js';
 import type { ConnectorDoc } from '../../src/protocol/types.js';
@@ -275,11 +277,15 @@ describe('setup with the Connector API: a new connector', () => {
     expect(Object.keys(role).sort()).toEqual(['cluster', 'indices']);
     // read_pipeline: the service checks the connector's ingest pipeline exists before using it.
     expect([...role.cluster].sort()).toEqual(['manage_connector', 'monitor', 'read_pipeline']);
-    expect(role.indices.flatMap((i) => i.names).sort()).toEqual(['.elastic-connectors*', `.search-acl-filter-${INDEX}`, INDEX].sort());
+    expect(role.indices.flatMap((i) => i.names).sort()).toEqual(['.elastic-connectors*', INDEX].sort());
     for (const entry of role.indices) {
-      expect(entry.privileges).toEqual(['all']);
+      expect(entry.privileges).not.toContain('all');
+      expect(entry.privileges).not.toContain('manage');
       expect(entry.allow_restricted_indices ?? false).toBe(false);
     }
+    // The connector indices: read and write documents, never delete them.
+    expect(role.indices.find((i) => i.names.includes('.elastic-connectors*'))?.privileges).toEqual(['read', 'index', 'view_index_metadata']);
+    expect((create?.body as { metadata: Record<string, unknown> }).metadata).toMatchObject({ index_name: INDEX, role: expect.stringMatching(/^[0-9a-f]{16}$/) });
     const text = JSON.stringify(body.role_descriptors);
     expect(text).not.toMatch(/superuser|"\*"|run_as|manage_security|manage_api_key|applications/);
 
@@ -457,7 +463,8 @@ describe('setup with the Connector API: the service key on a re-run', () => {
     writeFileSync(file, `CONNECTOR_IDS=${ID}\nELASTICSEARCH_API_KEY=${encoded}\n`, { mode: 0o600 });
     return file;
   };
-  const validKey = { id: KEPT, name: `pg-es-connectors-${ID}`, metadata: { index_name: INDEX } };
+  const role = roleFingerprint(loadConnectorRole(DEFAULT_ROLE_FILE, INDEX));
+  const validKey = { id: KEPT, name: `pg-es-connectors-${ID}`, metadata: { index_name: INDEX, role } };
   const created = (calls: Call[]) => calls.filter((c) => c.path === '/_security/api_key' && (c.method === 'PUT' || c.method === 'POST'));
 
   it('keeps the key the running service has while it is valid for this connector and index', async () => {
@@ -473,9 +480,12 @@ describe('setup with the Connector API: the service key on a re-run', () => {
     expect(readFileSync(file, 'utf8')).toContain(`ELASTICSEARCH_API_KEY=${encoded}`);
   });
 
-  it('replaces it when it was made for another index, no longer authenticates, or rotation is asked for', async () => {
+  it('replaces it when it was made for another index or role, no longer authenticates, or rotation is asked for', async () => {
     const cases: [ClusterOptions, Record<string, string>][] = [
-      [{ keys: [{ ...validKey, metadata: { index_name: 'other-index' } }] }, {}],
+      [{ keys: [{ ...validKey, metadata: { index_name: 'other-index', role } }] }, {}],
+      // Made from another role file (an older release's broader role, or none recorded).
+      [{ keys: [{ ...validKey, metadata: { index_name: INDEX, role: '0123456789abcdef' } }] }, {}],
+      [{ keys: [{ ...validKey, metadata: { index_name: INDEX } }] }, {}],
       [{ keys: [validKey], keyAuthenticates: false }, {}],
       [{ keys: [{ ...validKey, invalidated: true }] }, {}],
       [{ keys: [validKey] }, { SETUP_ROTATE_API_KEY: 'true' }],

@@ -24,12 +24,17 @@ describe('the connector role file', () => {
   });
 
   it('in the repository grants exactly the privileges the service needs', () => {
+    // Each privilege is matched to the requests that need it in integration/es-privileges.test.ts.
     expect(loadConnectorRole(DEFAULT_ROLE_FILE, 'catalog')).toEqual({
       pg_es_connector: {
-        cluster: ['monitor', 'manage_connector', 'read_pipeline'],
+        cluster: ['monitor', 'read_pipeline', 'manage_connector'],
         indices: [
-          { names: ['.elastic-connectors*'], privileges: ['all'], allow_restricted_indices: false },
-          { names: ['catalog', '.search-acl-filter-catalog'], privileges: ['all'], allow_restricted_indices: false },
+          { names: ['.elastic-connectors*'], privileges: ['read', 'index', 'view_index_metadata'], allow_restricted_indices: false },
+          {
+            names: ['catalog'],
+            privileges: ['create_index', 'read', 'write', 'view_index_metadata', 'maintenance', 'monitor'],
+            allow_restricted_indices: false,
+          },
         ],
       },
     });

@@ -4,7 +4,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { registerSecret } from '../../log/redact.js';
 import { statusOf } from '../../protocol/index-store.js';
 import type { SetupContext } from './context.js';
-import { loadConnectorRole } from './role.js';
+import { loadConnectorRole, roleFingerprint } from './role.js';
 import type { SetupSettings } from './settings.js';
 
 interface ApiKey {
@@ -40,10 +40,11 @@ export async function ensureApiKey(ctx: SetupContext, currentKeyId: string | nul
 /** A new key, then every other active key of the same name revoked. */
 async function replaceApiKey({ client, settings, log }: SetupContext, name: string): Promise<ApiKey> {
   const index = settings.CONNECTOR_INDEX_NAME;
+  const role = loadConnectorRole(settings.SETUP_ROLE_FILE, index);
   const created = await client.security.createApiKey({
     name,
-    role_descriptors: loadConnectorRole(settings.SETUP_ROLE_FILE, index) as never,
-    metadata: { application: 'pg-es-connectors', connector_id: settings.CONNECTOR_ID, index_name: index },
+    role_descriptors: role as never,
+    metadata: { application: 'pg-es-connectors', connector_id: settings.CONNECTOR_ID, index_name: index, role: roleFingerprint(role) },
   });
   registerSecret(created.encoded);
   const old = await client.security.getApiKey({ name, active_only: true } as never);
@@ -55,7 +56,8 @@ async function replaceApiKey({ client, settings, log }: SetupContext, name: stri
 
 /**
  * The key an earlier run handed the service (SETUP_OUTPUT_FILE), if Elasticsearch
- * still accepts it and it was made for this connector and index.
+ * still accepts it and it was made for this connector, index and role file
+ * (a narrower role in a new release must not leave the old, broader key in use).
  */
 export async function reusableApiKey(client: Client, settings: SetupSettings, name: string): Promise<ApiKey | undefined> {
   if (!settings.SETUP_OUTPUT_FILE || !existsSync(settings.SETUP_OUTPUT_FILE)) return undefined;
@@ -67,6 +69,7 @@ export async function reusableApiKey(client: Client, settings: SetupSettings, na
     const found = (await client.security.getApiKey({ id })).api_keys?.[0];
     const metadata = (found?.metadata ?? {}) as Record<string, unknown>;
     if (!found || found.invalidated || found.name !== name || metadata.index_name !== settings.CONNECTOR_INDEX_NAME) return undefined;
+    if (metadata.role !== roleFingerprint(loadConnectorRole(settings.SETUP_ROLE_FILE, settings.CONNECTOR_INDEX_NAME))) return undefined;
     if (found.expiration && found.expiration <= Date.now()) return undefined;
     // The secret itself must still authenticate, not just the id exist.
     await client.security.authenticate({}, { headers: { authorization: `ApiKey ${encoded}` } });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -63,4 +64,9 @@ export function loadConnectorRole(file: string, indexName: string): RoleDescript
     throw new Error(`connector role file ${file} is malformed: ${problems}`);
   }
   return parsed.data;
+}
+
+/** A short digest of the role descriptors: kept in the key's metadata, so a changed role file replaces the key. */
+export function roleFingerprint(role: RoleDescriptors): string {
+  return createHash('sha256').update(JSON.stringify(role)).digest('hex').slice(0, 16);
 }
