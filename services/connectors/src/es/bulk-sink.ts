@@ -56,10 +56,45 @@ interface Op {
   kind: 'index' | 'delete';
   /** Conditional delete: a 409 means the document changed and is kept. */
   conditional?: boolean;
-  /** NDJSON lines of this operation, newline-terminated. */
-  lines: string;
+  /** Where this operation's NDJSON lines sit in its request body. */
+  start: number;
+  end: number;
   docBytes: number;
   attempt: number;
+}
+
+/**
+ * One request body being built: NDJSON bytes written straight into a buffer,
+ * so a batch costs its bytes once (no per-document strings, no join, no copy
+ * by the transport). Buffers are reused for the next batch once sent.
+ */
+class Batch {
+  readonly ops: Op[] = [];
+  length = 0;
+  constructor(public body: Buffer) {}
+
+  /** Appends one operation's lines; grows the buffer when a document does not fit. */
+  append(op: Omit<Op, 'start' | 'end'>, ...lines: string[]): void {
+    const start = this.length;
+    for (const line of lines) {
+      // At most 3 bytes per UTF-16 unit, plus the newline: measure exactly only when that could overflow.
+      if (this.length + line.length * 3 + 1 > this.body.length) this.reserve(Buffer.byteLength(line) + 1);
+      this.length += this.body.write(line, this.length);
+      this.body[this.length++] = 0x0a;
+    }
+    this.ops.push({ ...op, start, end: this.length });
+  }
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.body.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.body.length * 2, this.length + bytes));
+    this.body.copy(grown, 0, 0, this.length);
+    this.body = grown;
+  }
+
+  bytes(): Buffer {
+    return this.body.subarray(0, this.length);
+  }
 }
 
 interface BulkResponse {
@@ -68,6 +103,7 @@ interface BulkResponse {
 }
 
 const RETRYABLE_ITEM_STATUS = new Set([429, 503]);
+const RESPONSE_FIELDS = 'errors,items.*.status,items.*.result,items.*.error.type,items.*.error.reason';
 
 /**
  * Bulk writer with backpressure: callers `await` each `index`/`delete`, which
@@ -77,8 +113,9 @@ const RETRYABLE_ITEM_STATUS = new Set([429, 503]);
  */
 export class BulkSink {
   readonly stats: SinkStats = { indexed: 0, deleted: 0, indexedBytes: 0, failed: 0, consecutiveFailed: 0, notFound: 0, kept: 0, dropped: 0 };
-  private buffer: Op[] = [];
-  private bufferBytes = 0;
+  private batch: Batch;
+  /** Bodies of finished requests, ready for the next batch: memory stays at (concurrency + 1) bodies. */
+  private readonly spare: Buffer[] = [];
   private inFlight = new Set<Promise<void>>();
   private fatal: unknown;
   private readonly flushBytes: number;
@@ -96,16 +133,29 @@ export class BulkSink {
     this.concurrency = options.concurrency ?? 2;
     this.maxItemRetries = options.maxItemRetries ?? 5;
     this.retryDelayMs = options.retryDelayMs ?? 500;
+    this.batch = this.newBatch();
+  }
+
+  private newBatch(): Batch {
+    // Room for a full batch and the document that crosses the threshold.
+    return new Batch(this.spare.pop() ?? Buffer.allocUnsafe(Math.ceil(this.flushBytes * 1.25)));
   }
 
   async index(id: string, document: Record<string, unknown>): Promise<void> {
+    this.throwIfFailed();
     const body = JSON.stringify(document);
-    const action = JSON.stringify({ index: { _id: id } });
-    await this.push({ id, kind: 'index', lines: `${action}\n${body}\n`, docBytes: Buffer.byteLength(body), attempt: 0 });
+    const before = this.batch.length;
+    const action = `{"index":{"_id":${JSON.stringify(id)}}}`;
+    this.batch.append({ id, kind: 'index', docBytes: 0, attempt: 0 }, action, body);
+    // The document's own bytes: the batch grew by action, body and two newlines.
+    (this.batch.ops.at(-1) as Op).docBytes = this.batch.length - before - Buffer.byteLength(action) - 2;
+    await this.afterAppend();
   }
 
   async delete(id: string): Promise<void> {
-    await this.push({ id, kind: 'delete', lines: `${JSON.stringify({ delete: { _id: id } })}\n`, docBytes: 0, attempt: 0 });
+    this.throwIfFailed();
+    this.batch.append({ id, kind: 'delete', docBytes: 0, attempt: 0 }, `{"delete":{"_id":${JSON.stringify(id)}}}`);
+    await this.afterAppend();
   }
 
   /**
@@ -113,15 +163,17 @@ export class BulkSink {
    * version: a copy rewritten since it was read survives.
    */
   async deleteVersion(v: DocumentVersion): Promise<void> {
+    this.throwIfFailed();
     const action = { delete: { _index: v.index, _id: v.id, if_seq_no: v.seqNo, if_primary_term: v.primaryTerm } };
-    await this.push({ id: v.id, kind: 'delete', conditional: true, lines: `${JSON.stringify(action)}\n`, docBytes: 0, attempt: 0 });
+    this.batch.append({ id: v.id, kind: 'delete', conditional: true, docBytes: 0, attempt: 0 }, JSON.stringify(action));
+    await this.afterAppend();
   }
 
   /** Sends what is buffered and waits for every request in flight. */
   async flush(): Promise<void> {
-    while (this.buffer.length || this.inFlight.size) {
+    while (this.batch.ops.length || this.inFlight.size) {
       this.throwIfFailed();
-      if (this.buffer.length && this.inFlight.size < this.concurrency) this.send();
+      if (this.batch.ops.length && this.inFlight.size < this.concurrency) this.send();
       else await Promise.race(this.inFlight);
     }
     this.throwIfFailed();
@@ -132,11 +184,9 @@ export class BulkSink {
     this.options.signal?.throwIfAborted();
   }
 
-  private async push(op: Op): Promise<void> {
-    this.throwIfFailed();
-    this.buffer.push(op);
-    this.bufferBytes += Buffer.byteLength(op.lines);
-    if (this.buffer.length >= this.flushCount || this.bufferBytes >= this.flushBytes) {
+  /** Back-pressure: a full batch waits for a free request slot, so memory never grows with a slow cluster. */
+  private async afterAppend(): Promise<void> {
+    if (this.batch.ops.length >= this.flushCount || this.batch.length >= this.flushBytes) {
       while (this.inFlight.size >= this.concurrency) {
         await Promise.race(this.inFlight);
         this.throwIfFailed();
@@ -146,34 +196,41 @@ export class BulkSink {
   }
 
   private send(): void {
-    if (!this.buffer.length) return;
-    const ops = this.buffer;
-    this.buffer = [];
-    this.bufferBytes = 0;
-    const p = this.request(ops)
+    if (!this.batch.ops.length) return;
+    const batch = this.batch;
+    this.batch = this.newBatch();
+    const p = this.request(batch)
       .catch((err: unknown) => {
         this.fatal ??= err;
       })
-      .finally(() => this.inFlight.delete(p));
+      .finally(() => {
+        this.inFlight.delete(p);
+        // A body grown for a huge document is not kept.
+        if (batch.body.length <= Math.ceil(this.flushBytes * 1.25)) this.spare.push(batch.body);
+      });
     this.inFlight.add(p);
   }
 
-  /** One bulk request. A whole-request 429 is retried with back-off by the client's transport. */
-  private async post(ops: Op[]): Promise<BulkResponse> {
+  /**
+   * One bulk request. A whole-request 429 is retried with back-off by the
+   * client's transport. The response carries only what is read from it.
+   */
+  private async post(batch: Batch): Promise<BulkResponse> {
     return this.client.transport.request<BulkResponse>(
       {
         method: 'POST',
         path: `/${encodeURIComponent(this.options.index)}/_bulk`,
-        querystring: this.options.pipeline ? { pipeline: this.options.pipeline } : {},
-        bulkBody: ops.map((o) => o.lines).join(''),
+        querystring: { filter_path: RESPONSE_FIELDS, ...(this.options.pipeline ? { pipeline: this.options.pipeline } : {}) },
+        bulkBody: batch.bytes(),
       },
       { signal: this.options.signal },
     );
   }
 
-  private async request(ops: Op[]): Promise<void> {
-    const res = await this.post(ops);
-    const retry: Op[] = [];
+  private async request(batch: Batch): Promise<void> {
+    const res = await this.post(batch);
+    const ops = batch.ops;
+    const retry = new Batch(Buffer.allocUnsafe(0));
     res.items.forEach((item, i) => {
       const op = ops[i];
       const result = Object.values(item)[0];
@@ -199,7 +256,7 @@ export class BulkSink {
         return;
       }
       if (RETRYABLE_ITEM_STATUS.has(result.status) && op.attempt < this.maxItemRetries) {
-        retry.push({ ...op, attempt: op.attempt + 1 });
+        retry.append({ ...op, attempt: op.attempt + 1 }, ...batch.body.toString('utf8', op.start, op.end - 1).split('\n'));
         return;
       }
       this.stats.failed++;
@@ -212,8 +269,8 @@ export class BulkSink {
         reason: result.error?.reason ?? `status ${result.status}`,
       });
     });
-    if (retry.length) {
-      const attempt = Math.max(...retry.map((o) => o.attempt));
+    if (retry.ops.length) {
+      const attempt = Math.max(...retry.ops.map((o) => o.attempt));
       await sleep(this.retryDelayMs * 2 ** (attempt - 1), this.options.signal, { rejectOnAbort: true });
       await this.request(retry);
     }

@@ -18,7 +18,7 @@ import type { BasicRule, Configuration, Features } from '../protocol/types.js';
 export type FieldKind = 'text' | 'number' | 'boolean' | 'instant' | 'structured' | 'dynamic';
 export type FieldKinds = Readonly<Record<string, FieldKind>>;
 
-/** Where a document carries its fields' kinds; a symbol, so it is never indexed. */
+/** Where a document carries its fields' kinds: a non-enumerable symbol property, so it is never indexed. */
 export const FIELD_KINDS: unique symbol = Symbol('fieldKinds');
 
 /** A document ready for the content index: `_id` plus fields (including `id`). */

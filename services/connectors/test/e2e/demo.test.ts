@@ -9,6 +9,7 @@ import { CONNECTORS_ALIAS } from '../../src/protocol/indices.js';
 import type { ConnectorDoc } from '../../src/protocol/types.js';
 import { REPO_ROOT, serviceSettings } from '../helpers/services.js';
 import { eventually } from '../helpers/eventually.js';
+import { dropChains } from '../helpers/pg-fixtures.js';
 
 /**
  * `make demo` itself (scripts/demo.sh), as a user runs it on a machine without
@@ -66,6 +67,8 @@ describe('make demo', () => {
     await db.connect();
     await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await db.end();
+    // Its chain's slot would keep WAL (and one of the few slots) after the test.
+    await dropChains([connectorId]);
   });
 
   it('prints where to look, then serves /health', async () => {

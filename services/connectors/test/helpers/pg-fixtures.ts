@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { createLogger, type Logger } from '../../src/log/logger.js';
+import { chainPrefix } from '../../src/sources/postgresql/cdc/chain.js';
 import type { DataSource, SourceDocument, SyncNotice } from '../../src/sources/types.js';
 import { serviceSettings } from './services.js';
 
@@ -24,6 +25,25 @@ export async function withAdmin<T>(database: string, fn: (c: pg.Client) => Promi
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Drops the change-capture slots of these connectors (their chains keep WAL,
+ * and slots are few: a test that leaves them starves the next ones). A slot
+ * still held by a stopped service's walsender is released first.
+ */
+export async function dropChains(connectorIds: string[]): Promise<number> {
+  if (connectorIds.length === 0) return 0;
+  const patterns = connectorIds.map((id) => `${chainPrefix(id)}\\_%`);
+  return withAdmin(pgService.database, async (c) => {
+    const sql = 'SELECT slot_name, active_pid FROM pg_replication_slots WHERE slot_name LIKE ANY($1::text[])';
+    const { rows } = await c.query<{ slot_name: string; active_pid: number | null }>(sql, [patterns]);
+    for (const r of rows) {
+      if (r.active_pid) await c.query('SELECT pg_terminate_backend($1, 5000)', [r.active_pid]);
+      await c.query('SELECT pg_drop_replication_slot($1)', [r.slot_name]);
+    }
+    return rows.length;
+  });
 }
 
 export async function createDatabase(database: string, setupSql = ''): Promise<void> {

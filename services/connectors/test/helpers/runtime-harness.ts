@@ -47,8 +47,9 @@ export function startService(env: Record<string, string>): ServiceProcess {
       CONNECTORS_CLEANUP_INTERVAL: '1',
       CONNECTORS_IDLE_JOB_THRESHOLD: '60',
       ELASTICSEARCH_MAX_WAIT: '120',
-      // A free-ish port per process: the HTTP endpoints are part of what is tested.
-      HTTP_PORT: String(20_000 + Math.floor(Math.random() * 20_000)),
+      // A free-ish port per process: the HTTP endpoints are part of what is tested. Below the
+      // kernel's ephemeral range (32768+), so no outgoing connection of the tests can hold it.
+      HTTP_PORT: String(10_000 + Math.floor(Math.random() * 20_000)),
       HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       TEST_JOB_REPORT_MS: '500',
@@ -77,7 +78,13 @@ export function startService(env: Record<string, string>): ServiceProcess {
   };
   proc.stdout?.on('data', onData);
   proc.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on('exit', (code, signal) => {
+      // A service that dies on its own leaves its reason in CI's output, not only a timeout.
+      if (code !== 0 && signal === null) console.error(`service ${proc.pid} exited with ${code}:\n${lines.slice(-20).join('\n')}`);
+      resolve(code);
+    }),
+  );
   return {
     proc,
     lines,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ROLE_FILE, loadConnectorRole } from '../../src/cli/setup/role.js';
 import { defaultRule } from '../../src/protocol/documents.js';
 import { grantsFor, privilegesFor, recordingProxy, type RecordedRequest } from '../helpers/es-privileges.js';
-import { createDatabase, dropDatabase, pgService, withAdmin } from '../helpers/pg-fixtures.js';
+import { createDatabase, dropChains, dropDatabase, withAdmin } from '../helpers/pg-fixtures.js';
 import { connectorDoc, createPgConnector, deleteConnectors, runJob } from '../helpers/pg-runtime-helpers.js';
 import { esClient, esUrl, startService, stopAll, store, waitFor, type ServiceProcess } from '../helpers/runtime-harness.js';
 
@@ -44,11 +44,8 @@ describe("the service's API key role", () => {
   afterAll(async () => {
     await stopAll(procs);
     await proxy?.close();
-    // The chain's slot outlives the service by design; the test removes it with its database.
-    await withAdmin(pgService.database, async (c) => {
-      const res = await c.query<{ slot_name: string }>('SELECT slot_name FROM pg_replication_slots WHERE database = $1', [DB]);
-      for (const r of res.rows) await c.query('SELECT pg_drop_replication_slot($1)', [r.slot_name]).catch(() => undefined);
-    });
+    // The chain's slot outlives the service by design.
+    await dropChains([ID]);
     await deleteConnectors(client, [ID]);
     await client.indices.delete({ index: INDEX, ignore_unavailable: true });
     await dropDatabase(DB);

@@ -4,7 +4,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { chainPrefix, isLogicalCursor, type LogicalCursor } from '../../src/sources/postgresql/cdc/chain.js';
 import type { BasicRule, JobRecord } from '../../src/protocol/types.js';
 import { indexVersusSource } from '../helpers/index-equality.js';
-import { createDatabase, dropDatabase, pgService, sourceValues, withAdmin } from '../helpers/pg-fixtures.js';
+import { createDatabase, dropChains, dropDatabase, pgService, sourceValues, withAdmin } from '../helpers/pg-fixtures.js';
 import { connectorDoc, createPgConnector, deleteConnectors, editDraft, filteringOf, runJob } from '../helpers/pg-runtime-helpers.js';
 import { ReplicationConnection } from '../../src/sources/postgresql/cdc/replication.js';
 import { parseLsn } from '../../src/sources/postgresql/cdc/lsn.js';
@@ -140,7 +140,9 @@ describe('incremental sync from logical replication', { timeout: 300_000 }, () =
   };
 
   /** The service, serving only the test's connectors (others may have chains to repair). */
+  const served = new Set<string>();
   const service = (only: Setup[], env: Record<string, string> = {}) => {
+    only.forEach((c) => served.add(c.id));
     const p = startService({
       CONNECTOR_IDS: only.map((c) => c.id).join(','),
       CONNECTORS_INCREMENTAL_MAX_DURATION: '4',
@@ -162,8 +164,13 @@ describe('incremental sync from logical replication', { timeout: 300_000 }, () =
   });
 
   // Each test starts the services it needs; none outlives it.
-  afterEach(async () => {
+  afterEach(async (ctx) => {
+    // A failed test shows what its services said: the test only sees documents.
+    if (ctx.task.result?.state === 'fail') for (const p of procs) console.error(`service log (last 60 lines):\n${p.lines.slice(-60).join('\n')}`);
     await stopAll(procs.splice(0));
+    // Slots are few (max_replication_slots): a test's chains end with it.
+    await dropChains([...served]);
+    served.clear();
   });
 
   afterAll(async () => {

@@ -97,4 +97,36 @@ describe('bulk sink', () => {
     expect(calls).toHaveLength(1);
     await sink.flush();
   });
+
+  it('sends every document intact across reused bodies: unicode, a document larger than a batch, retried items', async () => {
+    const sent = new Map<string, unknown>();
+    let call = 0;
+    const { client, calls } = bulkCluster((a, n) => {
+      const id = (a.index ?? a.delete)!._id as string;
+      // The first request's "r" documents are refused once with 429, then accepted.
+      if (n === 1 && id.startsWith('r')) return { index: { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'busy' } } };
+      call = n;
+      return { index: { status: 201, result: 'created' } };
+    });
+    const sink = new BulkSink(client, { index: 'content', flushBytes: 1024, flushCount: 50, concurrency: 2, retryDelayMs: 1 });
+    const docs: [string, Record<string, unknown>][] = [
+      ['r1', { text: 'Grüße 😀 ' + 'x'.repeat(100) }],
+      ['r2', { text: '€'.repeat(200) }],
+      ['big', { text: 'ÿ'.repeat(5000) }],
+      ...Array.from({ length: 120 }, (_, i) => [`d${i}`, { n: i, text: `doc ${i} ✓` }] as [string, Record<string, unknown>]),
+    ];
+    for (const [id, doc] of docs) await sink.index(id, doc);
+    await sink.flush();
+    for (const c of calls) {
+      const lines = c.body as Record<string, unknown>[];
+      for (let i = 0; i < lines.length; i += 2) sent.set((lines[i] as { index: { _id: string } }).index._id, lines[i + 1]);
+      expect(c.path).toContain('filter_path=');
+    }
+    expect(call).toBeGreaterThan(3);
+    expect(sent.size).toBe(docs.length);
+    for (const [id, doc] of docs) expect(sent.get(id), id).toEqual(doc);
+    expect(sink.stats).toMatchObject({ indexed: docs.length, failed: 0 });
+    const expectedBytes = docs.reduce((sum, [, d]) => sum + Buffer.byteLength(JSON.stringify(d)), 0);
+    expect(sink.stats.indexedBytes).toBe(expectedBytes);
+  });
 });

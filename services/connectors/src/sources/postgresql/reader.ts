@@ -77,8 +77,9 @@ export async function builderFor(
         database: settings.database,
         schema: settings.schema,
         table: tableValue,
-        [FIELD_KINDS]: kinds,
       };
+      // Not enumerable: never copied into the indexed body, never compared as data.
+      Object.defineProperty(doc, FIELD_KINDS, { value: kinds });
       fields.forEach((_, i) => {
         const type = fieldTypes[i];
         if (type) setField(doc, keys[i] ?? '', toJsonValue(row[i] ?? null, type));
