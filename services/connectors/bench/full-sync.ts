@@ -1,136 +1,201 @@
-// `make bench`: a full sync of the seeded store through the real service
-// process, against the native (or any) Elasticsearch and PostgreSQL.
-// Prints rows/s, MB/s, the service's peak RSS and ratios; asserts nothing.
-import { readFileSync } from 'node:fs';
-import type { Client } from '@elastic/elasticsearch';
+// `make bench`: full syncs through the real service process at two sizes of
+// the seeded store (BENCH_SCALES, default 10 and 200: 110 k and 2.2 M rows,
+// the largest table 1 M rows) and a narrow table (BENCH_NARROW_ROWS, 1 M),
+// each against the ceiling Elasticsearch reaches on the same documents; then
+// the incremental figures on the small store. Prints figures and ratios,
+// writes bench/results/<time>.json and .png; asserts nothing.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { rowCounts } from '@pg-es-connectors/seed/dataset';
-import { JOBS_ALIAS } from '../src/protocol/indices.js';
+import { IndexProtocolStore } from '../src/protocol/index-store.js';
 import type { SyncJobDoc } from '../src/protocol/types.js';
+import { ceiling, type CeilingFigures } from './ceiling.js';
+import { writeChart, type Sample } from './chart.js';
 import { catchUp, changeRows, commitToSearchable } from './incremental.js';
-import { runBench } from './workbench.js';
+import { cpuSeconds, nativeServicePids, peakRssMiB, rssMiB, treeCpuSeconds } from './proc.js';
+import { openWorkbench, type Workbench } from './workbench.js';
 
-const scale = Number(process.env.BENCH_SCALE ?? 20);
+const SCALES = (process.env.BENCH_SCALES ?? '10,200').split(',').map(Number);
+const NARROW_ROWS = Number(process.env.BENCH_NARROW_ROWS ?? 1_000_000);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
-/** Peak RSS (VmHWM) of a process and its children, in MiB, from /proc. */
-function peakRssMiB(pid: number): number {
-  const kb = (p: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
-  let best = 0;
-  const walk = (p: number) => {
-    try {
-      best = Math.max(best, kb(p));
-      const children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-      children.forEach(walk);
-    } catch {
-      // exited
-    }
-  };
-  walk(pid);
-  return best / 1024;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface SyncFigures {
+  dataset: string;
+  rows: number;
+  sync_seconds: number;
+  docs_per_second: number;
+  mb_per_second: number;
+  ceiling: CeilingFigures;
+  ratio_to_ceiling: number;
+  service_peak_rss_mib: number;
+  service_idle_rss_mib_before: number;
+  service_idle_rss_mib_after: number;
+  service_cpu_seconds_per_100k_docs: number;
+  elasticsearch_cpu_seconds: number;
+  postgresql_cpu_seconds: number;
+  service_cpu_seconds: number;
 }
 
-/**
- * The ceiling: the synced documents, held in memory, written again into an
- * index with the same mappings by the client's own bulk helper. Nothing of
- * PostgreSQL or the connector is in this figure.
- */
-async function bulkCeiling(es: Client, index: string): Promise<number> {
-  const docs: { _id: string; _source: Record<string, unknown> }[] = [];
-  const pit = await es.openPointInTime({ index, keep_alive: '2m' });
-  let after: unknown[] | undefined;
-  for (;;) {
-    const res = await es.search<Record<string, unknown>>({
-      pit: { id: pit.id, keep_alive: '2m' },
-      size: 5000,
-      sort: ['_shard_doc'],
-      ...(after ? { search_after: after as never } : {}),
-    });
-    for (const h of res.hits.hits) docs.push({ _id: h._id!, _source: h._source! });
-    if (res.hits.hits.length < 5000) break;
-    after = res.hits.hits.at(-1)!.sort;
-  }
-  await es.closePointInTime({ id: pit.id });
-  const target = `${index}-ceiling`;
-  const mapping = await es.indices.getMapping({ index });
-  await es.indices.create({ index: target, mappings: Object.values(mapping)[0]!.mappings });
-  try {
-    const started = Date.now();
-    const result = await es.helpers.bulk({
-      datasource: docs,
-      onDocument: (d) => [{ index: { _index: target, _id: d._id } }, d._source],
-      flushBytes: 5 * 1024 * 1024,
-      concurrency: 2,
-    });
-    await es.indices.refresh({ index: target });
-    return result.successful / ((Date.now() - started) / 1000);
-  } finally {
-    await es.indices.delete({ index: target, ignore_unavailable: true });
-  }
-}
+const terminal = (j?: SyncJobDoc) => !!j && ['completed', 'error', 'canceled'].includes(j.status);
 
-runBench('bench', async (bench) => {
-  const { es, connectorId, suffix } = bench;
-  const expected = Object.values(rowCounts(scale)).reduce((a, b) => a + b, 0);
-  process.stderr.write(`seeding ${expected} rows (SEED_SCALE=${scale})…\n`);
-  const seedStart = Date.now();
-  await bench.seed({ SEED_SCALE: String(scale) });
-  const seedSeconds = (Date.now() - seedStart) / 1000;
-  await bench.setup();
-  process.stderr.write('syncing…\n');
-  const startService = () => bench.startService({ CONNECTORS_POLL_INTERVAL: '1' });
-  const service = startService();
+/** Runs one full sync of the bench's connector, sampling the service and the index. */
+async function measureSync(bench: Workbench, dataset: string, service: ChildProcess): Promise<{ figures: Omit<SyncFigures, 'ceiling' | 'ratio_to_ceiling' | 'mb_per_second'>; samples: Sample[] }> {
+  const { es, connectorId } = bench;
+  const pid = service.pid!;
+  const natives = nativeServicePids();
+  await sleep(IDLE_SECONDS * 1000);
+  const idleBefore = rssMiB(pid);
+  const store = new IndexProtocolStore(es);
+  const cpu0 = { svc: cpuSeconds(pid), es: natives ? cpuSeconds(natives.elasticsearch) : 0, pg: natives ? treeCpuSeconds(natives.postgres) : 0 };
+  const jobId = await store.createJob(connectorId, 'full', 'on_demand');
+  const started = performance.now();
+  const samples: Sample[] = [];
+  let lastCount = 0;
+  let lastT = 0;
   let job: SyncJobDoc | undefined;
-  let peak = 0;
-  let shown = -1;
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 500));
-    if (service.pid) peak = Math.max(peak, peakRssMiB(service.pid));
-    const res = await es.search<SyncJobDoc>({ index: JOBS_ALIAS, query: { term: { 'connector.id': connectorId } }, size: 1 }).catch(() => undefined);
-    job = res?.hits.hits[0]?._source;
-    if (job && ['completed', 'error', 'canceled'].includes(job.status)) break;
-    if (job?.status === 'in_progress' && job.indexed_document_count !== shown) {
-      shown = job.indexed_document_count;
-      process.stderr.write(`  ${shown} / ${expected} documents (the job reports every 10 s)\n`);
-    }
+  while (!terminal(job)) {
+    await sleep(500);
+    const t = (performance.now() - started) / 1000;
+    const stats = await es.indices.stats({ index: connectorId, metric: 'indexing' }).catch(() => undefined);
+    const count = stats?._all.primaries?.indexing?.index_total ?? lastCount;
+    samples.push({ dataset, t: Number(t.toFixed(1)), docs_per_second: Math.round((count - lastCount) / (t - lastT)), rss_mib: Math.round(rssMiB(pid)) });
+    [lastCount, lastT] = [count, t];
+    job = (await store.getJob(jobId))?.doc;
   }
-  if (job.status !== 'completed') throw new Error(`sync ended ${job.status}: ${job.error}`);
+  const cpu1 = { svc: cpuSeconds(pid), es: natives ? cpuSeconds(natives.elasticsearch) : 0, pg: natives ? treeCpuSeconds(natives.postgres) : 0 };
+  if (job?.status !== 'completed') throw new Error(`the ${dataset} sync ended ${job?.status}: ${job?.error}`);
+  await sleep(IDLE_SECONDS * 1000);
   const seconds = (Date.parse(job.completed_at!) - Date.parse(job.started_at!)) / 1000;
-  const stats = await es.indices.stats({ index: connectorId, metric: 'store' });
-  const storeMiB = (stats._all.primaries?.store?.size_in_bytes ?? 0) / 1_048_576;
-  const rowsPerSecond = job.indexed_document_count / seconds;
-  process.stderr.write('measuring what Elasticsearch alone ingests (the official bulk helper, same documents, same mappings)…\n');
-  const ceiling = await bulkCeiling(es, connectorId);
+  const rows = job.indexed_document_count;
+  log(`  ${dataset}: ${rows} documents in ${seconds.toFixed(1)} s`);
+  return {
+    samples,
+    figures: {
+      dataset,
+      rows,
+      sync_seconds: Number(seconds.toFixed(2)),
+      docs_per_second: Math.round(rows / seconds),
+      service_peak_rss_mib: Math.round(peakRssMiB(pid)),
+      service_idle_rss_mib_before: Math.round(idleBefore),
+      service_idle_rss_mib_after: Math.round(rssMiB(pid)),
+      service_cpu_seconds: Number((cpu1.svc - cpu0.svc).toFixed(1)),
+      service_cpu_seconds_per_100k_docs: Number((((cpu1.svc - cpu0.svc) / rows) * 100_000).toFixed(2)),
+      elasticsearch_cpu_seconds: Number((cpu1.es - cpu0.es).toFixed(1)),
+      postgresql_cpu_seconds: Number((cpu1.pg - cpu0.pg).toFixed(1)),
+    },
+  };
+}
 
+/** Seeds (or builds) one dataset, syncs it, measures the ceiling on what it wrote. */
+async function dataset(
+  name: string,
+  prepare: (bench: Workbench) => Promise<Record<string, string>>,
+  after?: (bench: Workbench, figures: SyncFigures) => Promise<object>,
+): Promise<{ figures: SyncFigures & { extra?: object }; samples: Sample[] }> {
+  const bench = await openWorkbench('bench');
+  try {
+    const setupEnv = await prepare(bench);
+    await bench.setup({ SETUP_FIRST_SYNC: 'false', CONNECTOR_INCREMENTAL_SCHEDULE: 'off', ...setupEnv });
+    log(`${name}: syncing…`);
+    const service = bench.startService({ CONNECTORS_POLL_INTERVAL: '1' });
+    const { figures, samples } = await measureSync(bench, name, service);
+    log(`${name}: the ceiling, on the same documents…`);
+    const top = await ceiling(bench.es, bench.connectorId, log);
+    const full: SyncFigures & { extra?: object } = {
+      ...figures,
+      // The JSON bytes of the documents, the same for both: the ceiling loads what the sync wrote.
+      mb_per_second: Number((top.bytes / 1_000_000 / figures.sync_seconds).toFixed(1)),
+      ceiling: top,
+      ratio_to_ceiling: Number((figures.docs_per_second / top.docs_per_second).toFixed(3)),
+    };
+    if (after) full.extra = await after(bench, full);
+    return { figures: full, samples };
+  } finally {
+    await bench.cleanup();
+  }
+}
+
+/** The quickstart's incremental defaults on the synced small store: latency and a 1 % catch-up. */
+async function incremental(bench: Workbench, full: SyncFigures): Promise<object> {
+  const { es, connectorId, suffix } = bench;
+  const store = new IndexProtocolStore(es);
+  const doc = (await store.getConnector(connectorId))!.doc;
+  await store.updateConnector(connectorId, { scheduling: { ...doc.scheduling, incremental: { enabled: true, interval: '0/5 * * * * ?' } } });
   const db = new pg.Client({ connectionString: bench.url });
   await db.connect();
-  let latency;
-  let onePercent;
   try {
     const changes = Number(process.env.BENCH_CHANGES ?? 240);
-    process.stderr.write(`incremental: ${changes} product edits, 4 a second, each timed from COMMIT to a search finding it…\n`);
-    latency = await commitToSearchable(es, db, connectorId, connectorId, { changes, perSecond: 4, suffix });
-    process.stderr.write('incremental: service stopped, 1 % of the rows edited, service started again…\n');
+    log(`incremental: ${changes} product edits, 4 a second, each timed from COMMIT to a search finding it…`);
+    const latency = await commitToSearchable(es, db, connectorId, connectorId, { changes, perSecond: 4, suffix });
+    log('incremental: service stopped, 1 % of the rows edited, service started again…');
     await bench.stopService();
-    const rows = Math.max(1, Math.round(expected / 100));
+    const rows = Math.max(1, Math.round(full.rows / 100));
     const marker = await changeRows(db, rows, suffix);
-    startService();
-    onePercent = await catchUp(es, connectorId, connectorId, marker, rows, seconds);
+    bench.startService({ CONNECTORS_POLL_INTERVAL: '1' });
+    const onePercent = await catchUp(es, connectorId, connectorId, marker, rows, full.sync_seconds);
+    return { commit_to_searchable: latency, after_one_percent: onePercent };
   } finally {
     await db.end();
   }
-  return {
-    rows: job.indexed_document_count,
-    expected_rows: expected,
-    sync_seconds: Number(seconds.toFixed(2)),
-    rows_per_second: Math.round(rowsPerSecond),
-    index_store_mib: Number(storeMiB.toFixed(1)),
-    service_peak_rss_mib: Math.round(peak),
-    seed_copy_rows_per_second: Math.round(expected / seedSeconds),
-    ratio_sync_to_copy_throughput: Number((rowsPerSecond / (expected / seedSeconds)).toFixed(3)),
-    ratio_rss_to_index_size: Number((peak / Math.max(storeMiB, 0.001)).toFixed(2)),
-    es_bulk_helper_docs_per_second: Math.round(ceiling),
-    ratio_sync_to_es_bulk_helper: Number((rowsPerSecond / ceiling).toFixed(3)),
-    incremental_commit_to_searchable: latency,
-    incremental_after_one_percent: onePercent,
-  };
+}
+
+async function main(): Promise<void> {
+  const runs: Awaited<ReturnType<typeof dataset>>[] = [];
+  for (const [i, scale] of SCALES.entries()) {
+    const rows = Object.values(rowCounts(scale)).reduce((a, b) => a + b, 0);
+    const name = `store ×${scale} (${rows} rows)`;
+    runs.push(
+      await dataset(
+        name,
+        async (bench) => {
+          log(`${name}: seeding…`);
+          await bench.seed({ SEED_SCALE: String(scale) });
+          return {};
+        },
+        i === 0 ? incremental : undefined,
+      ),
+    );
+  }
+  if (NARROW_ROWS > 0) {
+    const name = `narrow table (${NARROW_ROWS} rows)`;
+    runs.push(
+      await dataset(name, async (bench) => {
+        log(`${name}: building…`);
+        await bench.seed({ SEED_SCALE: '0.01' });
+        const db = new pg.Client({ connectionString: bench.url });
+        await db.connect();
+        await db.query(`CREATE TABLE narrow (id bigint PRIMARY KEY, n integer NOT NULL, label text NOT NULL)`);
+        await db.query(`INSERT INTO narrow SELECT g, g % 1000, 'row ' || g FROM generate_series(1, $1::bigint) g`, [NARROW_ROWS]);
+        await db.query('ANALYZE narrow');
+        await db.end();
+        return { CONNECTOR_PG_TABLES: 'narrow' };
+      }),
+    );
+  }
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  mkdirSync(RESULTS, { recursive: true });
+  const result = { at: new Date().toISOString(), node: process.version, runs: runs.map((r) => r.figures) };
+  writeFileSync(path.join(RESULTS, `${stamp}.json`), `${JSON.stringify({ ...result, samples: runs.flatMap((r) => r.samples) }, null, 2)}\n`);
+  await writeChart(path.join(RESULTS, `${stamp}.png`), runs.flatMap((r) => r.samples), `${result.at}, Node ${process.version}`);
+  console.log(JSON.stringify(result, null, 2));
+  log(`\nresults: bench/results/${stamp}.json and .png`);
+  for (const r of result.runs) {
+    log(
+      `${r.dataset}: ${r.docs_per_second} docs/s (${r.mb_per_second} MB/s) = ${r.ratio_to_ceiling} × ceiling ${r.ceiling.docs_per_second}; ` +
+        `RSS peak ${r.service_peak_rss_mib} MiB, idle ${r.service_idle_rss_mib_before}/${r.service_idle_rss_mib_after} MiB; ` +
+        `CPU ${r.service_cpu_seconds_per_100k_docs} s per 100 k docs (ES ${r.elasticsearch_cpu_seconds} s, PostgreSQL ${r.postgresql_cpu_seconds} s)`,
+    );
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
 });

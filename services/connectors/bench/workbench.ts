@@ -26,7 +26,8 @@ export interface Workbench {
   /** Connector configuration values, for comparing the index with the source. */
   values: Record<string, unknown>;
   seed(env?: Record<string, string>, args?: string[]): Promise<void>;
-  setup(): Promise<void>;
+  /** `connectors setup` for the bench database; `env` overrides its settings (tables, schedules…). */
+  setup(env?: Record<string, string>): Promise<void>;
   startService(env?: Record<string, string>): ChildProcess;
   stopService(): Promise<void>;
   cleanup(): Promise<void>;
@@ -64,7 +65,7 @@ export async function openWorkbench(prefix: string): Promise<Workbench> {
       const granted = spawnSync(path.join(REPO_ROOT, 'scripts/services.sh'), ['grant-replication', role], { stdio: ['ignore', 'ignore', 'inherit'] });
       if (granted.status !== 0) throw new Error('could not grant REPLICATION to the bench role (scripts/services.sh grant-replication)');
     },
-    async setup() {
+    async setup(env = {}) {
       await exitOk(
         run('services/connectors', 'setup', {
           CONNECTOR_ID: connectorId,
@@ -76,6 +77,7 @@ export async function openWorkbench(prefix: string): Promise<Workbench> {
           CONNECTOR_PG_DATABASE: database,
           CONNECTOR_PG_TABLES: TABLES.join(','),
           SETUP_OUTPUT_FILE: envFile,
+          ...env,
         }),
         'setup',
       );
