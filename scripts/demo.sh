@@ -84,4 +84,5 @@ export CONNECTORS_ENV_FILE="$DEMO_DIR/connector.env"
 export CONNECTORS_POLL_INTERVAL="${CONNECTORS_POLL_INTERVAL:-5}"
 export HTTP_PORT
 echo $$ > "$DEMO_DIR/service.pid"
-exec node services/connectors/dist/main.js
+# The start script's heap flags (services/connectors/package.json).
+exec node --max-semi-space-size=2 --max-old-space-size=256 services/connectors/dist/main.js

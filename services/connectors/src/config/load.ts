@@ -35,6 +35,8 @@ export interface Config {
   pollIntervalMs: number;
   /** Documents failing in a row that end a sync. */
   maxConsecutiveDocumentErrors: number;
+  /** Bulk requests of a sync: flush thresholds and requests in flight. */
+  bulk: { flushBytes: number; flushCount: number; concurrency: number };
   /** Retained WAL past which a connector shows a warning. */
   replicationWarnBytes: number;
   /** How long incremental jobs stream (see the job runner). */
@@ -220,6 +222,7 @@ function toConfig(raw: RawConfig): Config {
     maxConcurrentSyncs: raw.CONNECTORS_MAX_CONCURRENT_SYNCS,
     replicationWarnBytes: raw.CONNECTORS_REPLICATION_WARN_MB * 1_048_576,
     maxConsecutiveDocumentErrors: raw.CONNECTORS_MAX_CONSECUTIVE_DOCUMENT_ERRORS,
+    bulk: { flushBytes: Math.round(raw.CONNECTORS_BULK_MAX_MB * 1_048_576), flushCount: raw.CONNECTORS_BULK_MAX_DOCS, concurrency: raw.CONNECTORS_BULK_CONCURRENCY },
     incremental: {
       maxDurationMs: raw.CONNECTORS_INCREMENTAL_MAX_DURATION * 1000,
       idleMs: raw.CONNECTORS_INCREMENTAL_IDLE * 1000,

@@ -28,6 +28,9 @@ export const SETTINGS = {
   CONNECTORS_INCREMENTAL_IDLE: 'Seconds without a change after which an incremental sync job completes early',
   CONNECTORS_INCREMENTAL_CHECK_INTERVAL: 'Seconds between looks at the change log of connectors with an incremental schedule (one cheap query each)',
   CONNECTORS_REPLICATION_WARN_MB: 'WAL (MiB) a change-capture slot may keep on PostgreSQL before the connector shows a warning',
+  CONNECTORS_BULK_MAX_MB: 'A bulk request is sent once it holds this many MiB of documents (Elasticsearch does best with 5–15)',
+  CONNECTORS_BULK_MAX_DOCS: '…or this many documents, whichever comes first',
+  CONNECTORS_BULK_CONCURRENCY: 'Bulk requests of one sync in flight at once; memory holds one more request body than this',
   CONNECTORS_CONFIG_FILE: 'Optional YAML file with any of these keys',
   CONNECTORS_ENV_FILE: 'Optional extra env file (KEY=value lines), e.g. written by the setup job',
   HTTP_PORT: 'Port of the /health, /ready and /metrics endpoints (0 disables)',
@@ -38,6 +41,9 @@ export const SETTINGS = {
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
+
+/** Bulk defaults, measured with `make bench` (docs/configuration.md, performance). */
+export const BULK_DEFAULTS = { maxMb: 3, maxDocs: 10_000, concurrency: 3 } as const;
 
 const seconds = (def: number, min = 0.05) =>
   z.coerce
@@ -121,6 +127,12 @@ export const rawConfigSchema = z
     CONNECTORS_INCREMENTAL_IDLE: seconds(30, 0.5),
     CONNECTORS_INCREMENTAL_CHECK_INTERVAL: seconds(1, 0.1),
     CONNECTORS_REPLICATION_WARN_MB: positiveInt(1024, 1_048_576),
+    CONNECTORS_BULK_MAX_MB: z.coerce
+      .number({ error: 'must be a number of MiB' })
+      .refine((n) => Number.isFinite(n) && n >= 0.01 && n <= 100, { message: 'must be a number of MiB between 0.01 and 100' })
+      .default(BULK_DEFAULTS.maxMb),
+    CONNECTORS_BULK_MAX_DOCS: positiveInt(BULK_DEFAULTS.maxDocs, 1_000_000),
+    CONNECTORS_BULK_CONCURRENCY: positiveInt(BULK_DEFAULTS.concurrency, 16),
     HTTP_PORT: z.coerce
       .number({ error: 'must be a port number' })
       .int({ message: 'must be a port number' })

@@ -1,4 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
+import { BULK_DEFAULTS } from '../config/schema.js';
 import { sleep } from '../util/sleep.js';
 
 export interface BulkSinkOptions {
@@ -128,9 +129,9 @@ export class BulkSink {
     private readonly client: Client,
     private readonly options: BulkSinkOptions,
   ) {
-    this.flushBytes = options.flushBytes ?? 5 * 1024 * 1024;
-    this.flushCount = options.flushCount ?? 1000;
-    this.concurrency = options.concurrency ?? 2;
+    this.flushBytes = options.flushBytes ?? BULK_DEFAULTS.maxMb * 1_048_576;
+    this.flushCount = options.flushCount ?? BULK_DEFAULTS.maxDocs;
+    this.concurrency = options.concurrency ?? BULK_DEFAULTS.concurrency;
     this.maxItemRetries = options.maxItemRetries ?? 5;
     this.retryDelayMs = options.retryDelayMs ?? 500;
     this.batch = this.newBatch();

@@ -30,6 +30,8 @@ export interface JobRunnerOptions {
   maxItemErrors?: number;
   /** Documents failing in a row past this end the job. */
   maxConsecutiveItemErrors?: number;
+  /** Flush thresholds and concurrency of a full sync's bulk requests (config defaults when absent). */
+  bulk?: { flushBytes: number; flushCount: number; concurrency: number };
   /** How long an incremental job streams changes before it completes, and how long it waits for one (config defaults). */
   incremental: { maxDurationMs: number; idleMs: number };
 }
@@ -244,6 +246,7 @@ export class JobRunner {
       pipeline: snapshot.pipeline ?? DEFAULT_PIPELINE,
       ...(this.opts.maxItemErrors !== undefined ? { maxItemErrors: this.opts.maxItemErrors } : {}),
       ...(this.opts.maxConsecutiveItemErrors !== undefined ? { maxConsecutiveItemErrors: this.opts.maxConsecutiveItemErrors } : {}),
+      ...(this.opts.bulk ? { bulk: this.opts.bulk } : {}),
       onProgress: (p: SyncProgress) => {
         this.progress = { ...p };
       },

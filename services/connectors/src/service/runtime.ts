@@ -15,7 +15,7 @@ import { sleep } from '../util/sleep.js';
 
 export type RuntimeSettings = Pick<
   Config,
-  'connectors' | 'serviceTypes' | 'pollIntervalMs' | 'incremental' | 'replicationWarnBytes' | 'maxConsecutiveDocumentErrors' | 'heartbeatIntervalMs' | 'cleanupIntervalMs' | 'idleJobThresholdMs' | 'maxConcurrentSyncs'
+  'connectors' | 'serviceTypes' | 'pollIntervalMs' | 'incremental' | 'replicationWarnBytes' | 'maxConsecutiveDocumentErrors' | 'bulk' | 'heartbeatIntervalMs' | 'cleanupIntervalMs' | 'idleJobThresholdMs' | 'maxConcurrentSyncs'
 > & {
   elasticsearch: Config['elasticsearch'];
   /** Test knobs; production uses the protocol's 10 s and 1 s. */
@@ -227,6 +227,7 @@ export class ConnectorRuntime {
         ...(this.settings.jobCheckIntervalMs ? { checkIntervalMs: this.settings.jobCheckIntervalMs } : {}),
         incremental: this.settings.incremental,
         maxConsecutiveItemErrors: this.settings.maxConsecutiveDocumentErrors,
+        bulk: this.settings.bulk,
       });
       this.running.set(job.id, runner);
       let outcome;

@@ -34,6 +34,11 @@ describe('commands of the images and compose services', () => {
     expect(composeCommand('connectors')).toEqual(scriptArgv(FILES.servicePackage, 'start'));
   });
 
+  it('make demo runs the service as the `start` script does (same Node flags)', () => {
+    const exec = /^exec (node .*)$/m.exec(readRepoFile('scripts/demo.sh'))?.[1]?.split(/\s+/);
+    expect(exec?.map((a) => a.replace('services/connectors/', ''))).toEqual(scriptArgv(FILES.servicePackage, 'start'));
+  });
+
   it('compose `setup` command = services/connectors `setup` script', () => {
     expect(composeCommand('setup')).toEqual(scriptArgv(FILES.servicePackage, 'setup'));
   });

@@ -69,7 +69,7 @@ describe('PostgreSQL configuration schema', () => {
 
   it('puts our additions after G.1, as advanced fields with a label, tooltip and default', () => {
     const extra = Object.entries(schema).filter(([key]) => !G1.some(([k]) => k === key));
-    expect(extra.map(([key]) => key)).toEqual(['field_naming', 'connect_timeout', 'statement_timeout', 'publication', 'cursor_column', 'cursor_window']);
+    expect(extra.map(([key]) => key)).toEqual(['field_naming', 'connect_timeout', 'statement_timeout', 'publication', 'cursor_column', 'cursor_window', 'fetch_bytes']);
     expect(new Set(Object.values(schema).map((f) => f.order)).size).toBe(Object.keys(schema).length);
     for (const [key, f] of extra) {
       expect(f.order, key).toBeGreaterThanOrEqual(12);

@@ -10,7 +10,8 @@ import { fieldNamer, sortedTables } from './fields.js';
 import { documentId, pythonStr } from './ids.js';
 import { setField } from './json.js';
 import type { TypeRegistry } from './pg-types.js';
-import type { SnapshotSession } from './session.js';
+import { PageSizer } from './paging.js';
+import type { QueryResultRows, SnapshotSession } from './session.js';
 import type { PgSettings } from './settings.js';
 import { fieldKind, isoTimestamp, toJsonValue } from './values.js';
 
@@ -183,10 +184,11 @@ export async function readableTables(ctx: ReaderContext, withNotices: boolean): 
 }
 
 /**
- * Reads one table in primary-key order, `fetch_size` rows per query (keyset
- * pagination: `WHERE (pk…) > (last…) ORDER BY pk… LIMIT n`), so memory is
- * bounded by one page. After a reconnect the next page starts right after
- * the last row already yielded: no row is sent twice, none skipped — rows
+ * Reads one table in primary-key order, a page of about `fetch_bytes` per
+ * query (keyset pagination: `WHERE (pk…) > (last…) ORDER BY pk… LIMIT n`), the
+ * next page already on its way while one is handed out, so memory is bounded
+ * by two pages. After a reconnect the next page starts right after the last
+ * row of the page before it: no row is sent twice, none skipped — rows
  * changed meanwhile are seen as of the new snapshot.
  */
 async function* readTable(ctx: ReaderContext, relation: Relation, pk: string[]): AsyncGenerator<SourceDocument> {
@@ -201,27 +203,41 @@ async function* readTable(ctx: ReaderContext, relation: Relation, pk: string[]):
 
   let builder: DocumentBuilder | undefined;
   let keyIndexes: number[] = [];
-  let last: (string | null)[] | undefined;
   let count = 0;
+  const pages = new PageSizer(settings);
+  // The key goes back as the text PostgreSQL printed, so it compares exactly.
+  interface Pending {
+    limit: number;
+    query: Promise<QueryResultRows>;
+  }
+  const fetchPage = (limit: number, last?: (string | null)[]): Pending => {
+    const query = session.query(target, last ? next : first, [limit, ...(last ?? [])]);
+    // Awaited below; until then a failure must not count as unhandled.
+    query.catch(() => undefined);
+    return { limit, query };
+  };
   log.info({ table, primaryKey: pk }, 'reading table');
-  for (;;) {
+  let pending: Pending | undefined = fetchPage(pages.next());
+  while (pending) {
     signal.throwIfAborted();
-    // The key goes back as the text PostgreSQL printed, so it compares exactly.
-    const page = await session.query(target, last ? next : first, [settings.fetchSize, ...(last ?? [])]);
-    log.debug({ table, rows: page.rows.length, fetchSize: settings.fetchSize }, 'page read');
+    const { limit, query }: Pending = pending;
+    const page: QueryResultRows = await query;
+    pages.observe(page.rows);
+    log.debug({ table, rows: page.rows.length, limit }, 'page read');
     if (!builder) {
       const names = page.fields.map((f) => f.name);
       keyIndexes = pk.map((k) => names.indexOf(k));
       reportCollisions(ctx, page.fields, [table], `table ${target}`);
       builder = await builderFor(ctx, page.fields, [table], table, keyIndexes, timestamp);
     }
+    // The next page is read while this one is turned into documents: PostgreSQL and the sync overlap.
+    const lastRow = page.rows.at(-1);
+    pending = page.rows.length < limit || !lastRow ? undefined : fetchPage(pages.next(), keyIndexes.map((i) => lastRow[i] ?? null));
     for (const row of page.rows) {
       signal.throwIfAborted();
-      last = keyIndexes.map((i) => row[i] ?? null);
       count++;
       yield builder.build(row);
     }
-    if (page.rows.length < settings.fetchSize) break;
   }
   log.info({ table, documents: count }, 'table read');
 }
@@ -278,8 +294,8 @@ async function* readRule(ctx: ReaderContext, rule: AdvancedRule, index: number):
   }
   const name = fieldNamer(settings.fieldNaming, settings.schema, rule.tables);
   const tableValue = [...rule.tables];
-  // FETCH takes no parameters; fetchSize is an integer checked by parseSettings.
-  const fetch = `FETCH FORWARD ${Math.trunc(settings.fetchSize)} FROM ${RULE_CURSOR}`;
+  // FETCH takes no parameters; the count is an integer the sizer computed.
+  const fetch = (rows: number) => `FETCH FORWARD ${Math.trunc(rows)} FROM ${RULE_CURSOR}`;
   log.info({ rule: index + 1, tables: rule.tables }, 'running advanced rule query');
 
   for (let attempt = 0; ; attempt++) {
@@ -291,10 +307,13 @@ async function* readRule(ctx: ReaderContext, rule: AdvancedRule, index: number):
         queryMode: 'extended',
       } as pg.QueryConfig);
       let builder: DocumentBuilder | undefined;
+      const pages = new PageSizer(settings);
       for (;;) {
         signal.throwIfAborted();
-        const page = await client.query({ text: fetch, rowMode: 'array' });
+        const limit = pages.next();
+        const page = await client.query({ text: fetch(limit), rowMode: 'array' });
         const rows = page.rows as (string | null)[][];
+        pages.observe(rows);
         if (!builder) {
           const fields = page.fields;
           const keys = fields.map((f) => name(f.name));
@@ -316,7 +335,7 @@ async function* readRule(ctx: ReaderContext, rule: AdvancedRule, index: number):
           count++;
           yield builder.build(row);
         }
-        if (rows.length < settings.fetchSize) break;
+        if (rows.length < limit) break;
       }
       await client.query(`CLOSE ${RULE_CURSOR}`);
       log.info({ rule: index + 1, documents: count }, 'advanced rule read');

@@ -11,6 +11,7 @@ export type FieldNaming = (typeof FIELD_NAMING_VALUES)[number];
 
 export const DEFAULTS = {
   fetchSize: 50,
+  fetchBytes: 2 * 1024 * 1024,
   retryCount: 3,
   fieldNaming: 'prefixed' as FieldNaming,
   connectTimeoutSeconds: 10,
@@ -127,6 +128,18 @@ export function configurationSchema(): Configuration {
       tooltip: 'Each cursor pass also re-reads this many seconds before the last value seen: a transaction that commits late carries an older timestamp.',
       ui_restrictions: ['advanced'],
       validations: [{ type: 'greater_than', constraint: -1 }],
+    }),
+    fetch_bytes: field({
+      label: 'Bytes fetched per request (about)',
+      order: 18,
+      type: 'int',
+      display: 'numeric',
+      required: false,
+      default_value: DEFAULTS.fetchBytes,
+      tooltip:
+        'Rows are read in pages of about this many bytes, sized from the width of the rows already read (at most 10 000 rows). Lower it for very wide rows on a small machine; "Rows fetched per request", when changed from 50, caps the rows of a page.',
+      ui_restrictions: ['advanced'],
+      validations: [{ type: 'greater_than', constraint: 1023 }],
     }),
   };
 }

@@ -12,6 +12,8 @@ export interface PgSettings {
   /** `['*']` means every table of the schema. */
   tables: string[];
   fetchSize: number;
+  /** About this many bytes per page (PageSizer). */
+  fetchBytes: number;
   retryCount: number;
   sslEnabled: boolean;
   sslCa: string;
@@ -90,6 +92,7 @@ export function parseSettings(values: Record<string, unknown>): PgSettings {
     schema,
     tables: tableList(values.tables ?? '*'),
     fetchSize: integer(values.fetch_size, DEFAULTS.fetchSize, 'fetch_size', 1, problems),
+    fetchBytes: integer(values.fetch_bytes, DEFAULTS.fetchBytes, 'fetch_bytes', 1024, problems),
     retryCount: integer(values.retry_count, DEFAULTS.retryCount, 'retry_count', 0, problems),
     sslEnabled,
     sslCa: text(values.ssl_ca),

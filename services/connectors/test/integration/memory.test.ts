@@ -1,0 +1,105 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@elastic/elasticsearch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, dropDatabase } from '../helpers/pg-fixtures.js';
+import { createPgConnector, deleteConnectors, runJob } from '../helpers/pg-runtime-helpers.js';
+import { runScript } from '../helpers/package-script.js';
+import { esClient, esUrl, waitFor } from '../helpers/runtime-harness.js';
+
+// The service as shipped (`npm start`: the built code with its heap flags)
+// syncing rows of 1 MB each. Its memory is read where an operator reads it,
+// from /metrics, throughout the sync.
+
+const RANDOM = randomBytes(4).toString('hex');
+const DB = `it_mem_${RANDOM}`;
+const ID = `mem-${RANDOM}`;
+const INDEX = `it-mem-${RANDOM}`;
+const ROWS = 40;
+const ROW_BYTES = 1_048_576;
+/** The peak RSS target of `make bench` (140 MB), with generous slack: a bound, not a measurement. */
+const BOUND_MIB = 200;
+
+const FIXTURE = `
+CREATE TABLE wide (id integer PRIMARY KEY, body text NOT NULL);
+INSERT INTO wide SELECT g, repeat(md5(g::text), ${ROW_BYTES / 32}) FROM generate_series(1, ${ROWS}) g;
+`;
+
+async function residentMiB(metricsUrl: string): Promise<number | undefined> {
+  const text = await fetch(metricsUrl)
+    .then((r) => r.text())
+    .catch(() => '');
+  const value = /^process_resident_memory_bytes (\d+(?:\.\d+)?(?:e\+\d+)?)$/m.exec(text)?.[1];
+  return value === undefined ? undefined : Number(value) / 1_048_576;
+}
+
+describe('memory with 1 MB rows', () => {
+  let client: Client;
+  let service: ChildProcess | undefined;
+  const port = 10_000 + Math.floor(Math.random() * 20_000);
+  const output: string[] = [];
+
+  beforeAll(async () => {
+    client = esClient();
+    await createDatabase(DB, FIXTURE);
+    await createPgConnector(client, ID, INDEX, { database: DB, tables: 'wide' });
+    service = runScript(
+      'services/connectors',
+      'start',
+      {
+        ELASTICSEARCH_URL: esUrl,
+        CONNECTOR_IDS: ID,
+        CONNECTORS_PROTOCOL: 'index',
+        CONNECTORS_POLL_INTERVAL: '0.5',
+        HTTP_PORT: String(port),
+        HTTP_HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+      },
+      { onLine: (l) => output.push(l) },
+    );
+  });
+
+  afterAll(async () => {
+    if (service && service.exitCode === null) {
+      service.kill('SIGTERM');
+      await new Promise((r) => service?.once('exit', r));
+    }
+    await deleteConnectors(client, [ID]);
+    await client.indices.delete({ index: INDEX, ignore_unavailable: true });
+    await dropDatabase(DB);
+    await client.close();
+  });
+
+  it(`syncs ${ROWS} rows of 1 MB while its resident memory stays under ${BOUND_MIB} MiB`, async () => {
+    const metrics = `http://127.0.0.1:${port}/metrics`;
+    await waitFor('the service to be ready', async () => (await fetch(`http://127.0.0.1:${port}/ready`).catch(() => undefined))?.ok, 60_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${output.slice(-20).join('\n')}`);
+    });
+    const samples: number[] = [];
+    let syncing = true;
+    const sampler = (async () => {
+      while (syncing) {
+        const mib = await residentMiB(metrics);
+        if (mib !== undefined) samples.push(mib);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const job = await runJob(client, ID, 120_000).finally(() => {
+      syncing = false;
+    });
+    await sampler;
+    expect(job.error ?? null).toBeNull();
+    expect(job.status).toBe('completed');
+    expect(job.indexed_document_count).toBe(ROWS);
+    // 40 MB went through: the volume says so (MiB, rounded).
+    expect(job.indexed_document_volume).toBeGreaterThanOrEqual(ROWS);
+    const doc = await client.get<Record<string, string>>({ index: INDEX, id: `${DB}_public_wide_7` });
+    expect(doc._source?.public_wide_body).toHaveLength(ROW_BYTES);
+
+    expect(samples.length).toBeGreaterThan(3);
+    const peak = Math.max(...samples);
+    console.log(`memory: ${ROWS} rows of 1 MB, service resident memory peaked at ${peak.toFixed(0)} MiB over ${samples.length} samples`);
+    expect(peak).toBeGreaterThan(20); // the process's own figure, not a placeholder
+    expect(peak).toBeLessThan(BOUND_MIB);
+  });
+});
