@@ -72,7 +72,7 @@ demo-changes: install ## Keep editing the demo store (SEED_CHANGES_PER_SECOND, d
 e2e: install services-up docker-up build ## End-to-end: native services, and the compose stack wherever a Docker engine can be had
 	npm run test:e2e $(WS)
 
-bench: install services-up build ## Measure a full sync (rows/s, peak RSS) and incremental latency; BENCH_SCALE sets the size
+bench: install services-up build ## Full syncs at two sizes and a 1 M-row narrow table against Elasticsearch's ceiling (docs/s, RSS, CPU), incremental latency; results in services/connectors/bench/results
 	npm run bench $(WS)
 
 bench-live: install services-up build ## The quickstart's incremental defaults under live changes for BENCH_LIVE_SECONDS (600): job documents written
