@@ -12,6 +12,8 @@ export interface BulkSinkOptions {
   flushCount?: number;
   /** Bulk requests in flight at once. */
   concurrency?: number;
+  /** A batch older than this is sent even when not full: a slow source still shows progress. */
+  flushIntervalMs?: number;
   /** Attempts for items Elasticsearch rejected with 429. */
   maxItemRetries?: number;
   retryDelayMs?: number;
@@ -124,6 +126,8 @@ export class BulkSink {
   private readonly concurrency: number;
   private readonly maxItemRetries: number;
   private readonly retryDelayMs: number;
+  private readonly flushIntervalMs: number;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: Client,
@@ -134,6 +138,7 @@ export class BulkSink {
     this.concurrency = options.concurrency ?? BULK_DEFAULTS.concurrency;
     this.maxItemRetries = options.maxItemRetries ?? 5;
     this.retryDelayMs = options.retryDelayMs ?? 500;
+    this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.batch = this.newBatch();
   }
 
@@ -185,8 +190,20 @@ export class BulkSink {
     this.options.signal?.throwIfAborted();
   }
 
+  private armTimer(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.fatal || !this.batch.ops.length) return;
+      // Only into a free slot: a timer never adds a request beyond the concurrency.
+      if (this.inFlight.size < this.concurrency) this.send();
+      else this.armTimer();
+    }, this.flushIntervalMs);
+    this.timer.unref();
+  }
+
   /** Back-pressure: a full batch waits for a free request slot, so memory never grows with a slow cluster. */
   private async afterAppend(): Promise<void> {
+    if (!this.timer && this.flushIntervalMs > 0) this.armTimer();
     if (this.batch.ops.length >= this.flushCount || this.batch.length >= this.flushBytes) {
       while (this.inFlight.size >= this.concurrency) {
         await Promise.race(this.inFlight);
@@ -197,6 +214,8 @@ export class BulkSink {
   }
 
   private send(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     if (!this.batch.ops.length) return;
     const batch = this.batch;
     this.batch = this.newBatch();

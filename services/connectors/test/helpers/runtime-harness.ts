@@ -128,7 +128,9 @@ export function serviceTestContext(): { readonly client: Client; procs: ServiceP
   beforeAll(() => {
     client = esClient();
   });
-  afterEach(async () => {
+  afterEach(async (ctx) => {
+    // A failed test shows what its services said: the test itself only sees documents.
+    if (ctx.task.result?.state === 'fail') for (const p of procs) console.error(`service ${p.proc.pid} log (last 40 lines):\n${p.lines.slice(-40).join('\n')}`);
     await stopAll(procs.splice(0));
   });
   afterAll(async () => {

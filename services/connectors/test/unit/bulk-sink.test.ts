@@ -129,4 +129,19 @@ describe('bulk sink', () => {
     const expectedBytes = docs.reduce((sum, [, d]) => sum + Buffer.byteLength(JSON.stringify(d)), 0);
     expect(sink.stats.indexedBytes).toBe(expectedBytes);
   });
+
+  it('sends a batch that is not full after the flush interval, so a slow source still shows progress', async () => {
+    const { client, calls } = bulkCluster(() => ({ index: { status: 201, result: 'created' } }));
+    const sink = new BulkSink(client, { index: 'content', flushBytes: 1_048_576, flushCount: 10_000, flushIntervalMs: 50 });
+    await sink.index('a', { a: 1 });
+    await sink.index('b', { b: 2 });
+    expect(calls).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(calls).toHaveLength(1);
+    expect(sink.stats.indexed).toBe(2);
+    await sink.index('c', { c: 3 });
+    await sink.flush();
+    expect(calls).toHaveLength(2);
+    expect(sink.stats.indexed).toBe(3);
+  });
 });
