@@ -85,4 +85,4 @@ export CONNECTORS_POLL_INTERVAL="${CONNECTORS_POLL_INTERVAL:-5}"
 export HTTP_PORT
 echo $$ > "$DEMO_DIR/service.pid"
 # The start script's heap flags (services/connectors/package.json).
-exec node --max-semi-space-size=2 --max-old-space-size=512 services/connectors/dist/main.js
+exec node --max-semi-space-size=2 --max-old-space-size=512 --expose-gc services/connectors/dist/main.js

@@ -36,6 +36,14 @@ interface SyncFigures {
   mb_per_second: number;
   ceiling: CeilingFigures;
   ratio_to_ceiling: number;
+  /**
+   * What the ratio can reach when the machine's cores are the limit: the
+   * ceiling gives Elasticsearch all of them, a sync shares them with the
+   * service and PostgreSQL. Elasticsearch's share of the sync's CPU seconds.
+   */
+  cpu_bound_ratio: number;
+  /** CPU seconds of the three over the sync's wall time, in cores: near the machine's count means CPU-bound. */
+  cores_busy: number;
   service_peak_rss_mib: number;
   service_idle_rss_mib_before: number;
   service_idle_rss_mib_after: number;
@@ -91,6 +99,8 @@ async function measureSync(bench: Workbench, dataset: string, service: ChildProc
       service_cpu_seconds_per_100k_docs: Number((((cpu1.svc - cpu0.svc) / rows) * 100_000).toFixed(2)),
       elasticsearch_cpu_seconds: Number((cpu1.es - cpu0.es).toFixed(1)),
       postgresql_cpu_seconds: Number((cpu1.pg - cpu0.pg).toFixed(1)),
+      cpu_bound_ratio: Number(((cpu1.es - cpu0.es) / (cpu1.es - cpu0.es + cpu1.svc - cpu0.svc + cpu1.pg - cpu0.pg)).toFixed(3)),
+      cores_busy: Number(((cpu1.es - cpu0.es + cpu1.svc - cpu0.svc + cpu1.pg - cpu0.pg) / seconds).toFixed(2)),
     },
   };
 }
@@ -194,7 +204,8 @@ async function main(): Promise<void> {
   log(`\nresults: bench/results/${stamp}.json and .png`);
   for (const r of result.runs) {
     log(
-      `${r.dataset}: ${r.docs_per_second} docs/s (${r.mb_per_second} MB/s) = ${r.ratio_to_ceiling} × ceiling ${r.ceiling.docs_per_second}; ` +
+      `${r.dataset}: ${r.docs_per_second} docs/s (${r.mb_per_second} MB/s) = ${r.ratio_to_ceiling} × ceiling ${r.ceiling.docs_per_second} ` +
+        `(${r.cpu_bound_ratio} when CPU-bound; ${r.cores_busy} cores busy); ` +
         `RSS peak ${r.service_peak_rss_mib} MiB, idle ${r.service_idle_rss_mib_before}/${r.service_idle_rss_mib_after} MiB; ` +
         `CPU ${r.service_cpu_seconds_per_100k_docs} s per 100 k docs (ES ${r.elasticsearch_cpu_seconds} s, PostgreSQL ${r.postgresql_cpu_seconds} s)`,
     );

@@ -76,16 +76,22 @@ class Batch {
   length = 0;
   constructor(public body: Buffer) {}
 
-  /** Appends one operation's lines; grows the buffer when a document does not fit. */
-  append(op: Omit<Op, 'start' | 'end'>, ...lines: string[]): void {
+  /**
+   * Appends one operation's lines (action, then the document of an index);
+   * grows the buffer when a document does not fit.
+   */
+  append(op: Omit<Op, 'start' | 'end' | 'docBytes'>, ...lines: string[]): void {
     const start = this.length;
+    let lineBytes = 0;
     for (const line of lines) {
       // At most 3 bytes per UTF-16 unit, plus the newline: measure exactly only when that could overflow.
       if (this.length + line.length * 3 + 1 > this.body.length) this.reserve(Buffer.byteLength(line) + 1);
-      this.length += this.body.write(line, this.length);
+      lineBytes = this.body.write(line, this.length);
+      this.length += lineBytes;
       this.body[this.length++] = 0x0a;
     }
-    this.ops.push({ ...op, start, end: this.length });
+    // An index's document is its last line; its bytes count as indexed volume.
+    this.ops.push({ ...op, start, end: this.length, docBytes: op.kind === 'index' ? lineBytes : 0 });
   }
 
   private reserve(bytes: number): void {
@@ -122,6 +128,8 @@ export class BulkSink {
   private inFlight = new Set<Promise<void>>();
   private fatal: unknown;
   private readonly flushBytes: number;
+  /** Room for a full batch and the document that crosses the threshold. */
+  private readonly bodyBytes: number;
   private readonly flushCount: number;
   private readonly concurrency: number;
   private readonly maxItemRetries: number;
@@ -134,6 +142,7 @@ export class BulkSink {
     private readonly options: BulkSinkOptions,
   ) {
     this.flushBytes = options.flushBytes ?? BULK_DEFAULTS.maxMb * 1_048_576;
+    this.bodyBytes = Math.ceil(this.flushBytes * 1.25);
     this.flushCount = options.flushCount ?? BULK_DEFAULTS.maxDocs;
     this.concurrency = options.concurrency ?? BULK_DEFAULTS.concurrency;
     this.maxItemRetries = options.maxItemRetries ?? 5;
@@ -143,24 +152,18 @@ export class BulkSink {
   }
 
   private newBatch(): Batch {
-    // Room for a full batch and the document that crosses the threshold.
-    return new Batch(this.spare.pop() ?? Buffer.allocUnsafe(Math.ceil(this.flushBytes * 1.25)));
+    return new Batch(this.spare.pop() ?? Buffer.allocUnsafe(this.bodyBytes));
   }
 
   async index(id: string, document: Record<string, unknown>): Promise<void> {
     this.throwIfFailed();
-    const body = JSON.stringify(document);
-    const before = this.batch.length;
-    const action = `{"index":{"_id":${JSON.stringify(id)}}}`;
-    this.batch.append({ id, kind: 'index', docBytes: 0, attempt: 0 }, action, body);
-    // The document's own bytes: the batch grew by action, body and two newlines.
-    (this.batch.ops.at(-1) as Op).docBytes = this.batch.length - before - Buffer.byteLength(action) - 2;
+    this.batch.append({ id, kind: 'index', attempt: 0 }, `{"index":{"_id":${JSON.stringify(id)}}}`, JSON.stringify(document));
     await this.afterAppend();
   }
 
   async delete(id: string): Promise<void> {
     this.throwIfFailed();
-    this.batch.append({ id, kind: 'delete', docBytes: 0, attempt: 0 }, `{"delete":{"_id":${JSON.stringify(id)}}}`);
+    this.batch.append({ id, kind: 'delete', attempt: 0 }, `{"delete":{"_id":${JSON.stringify(id)}}}`);
     await this.afterAppend();
   }
 
@@ -171,7 +174,7 @@ export class BulkSink {
   async deleteVersion(v: DocumentVersion): Promise<void> {
     this.throwIfFailed();
     const action = { delete: { _index: v.index, _id: v.id, if_seq_no: v.seqNo, if_primary_term: v.primaryTerm } };
-    this.batch.append({ id: v.id, kind: 'delete', conditional: true, docBytes: 0, attempt: 0 }, JSON.stringify(action));
+    this.batch.append({ id: v.id, kind: 'delete', conditional: true, attempt: 0 }, JSON.stringify(action));
     await this.afterAppend();
   }
 
@@ -226,7 +229,7 @@ export class BulkSink {
       .finally(() => {
         this.inFlight.delete(p);
         // A body grown for a huge document is not kept.
-        if (batch.body.length <= Math.ceil(this.flushBytes * 1.25)) this.spare.push(batch.body);
+        if (batch.body.length <= this.bodyBytes) this.spare.push(batch.body);
       });
     this.inFlight.add(p);
   }
