@@ -326,8 +326,22 @@ SQL
     ensure_user
     start_es
     ;;
+  stop-elasticsearch)
+    # The fault suite's outages: stopped (data kept), then started again.
+    stop_es
+    ;;
+  start-elasticsearch)
+    ensure_user
+    start_es
+    ;;
+  restart-postgresql)
+    # A fast restart (open connections are terminated), as an upgrade or a crash-restart would.
+    as_service_user "$(pg_bindir)/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -m fast -w -t 60 restart >/dev/null \
+      || { tail -n 20 "$PG_LOG" >&2 || true; die "PostgreSQL did not restart; log: $PG_LOG"; }
+    log "PostgreSQL restarted"
+    ;;
   *)
-    echo "usage: $0 up|down|status|grant-replication ROLE|restart-elasticsearch" >&2
+    echo "usage: $0 up|down|status|grant-replication ROLE|restart-elasticsearch|stop-elasticsearch|start-elasticsearch|restart-postgresql" >&2
     exit 2
     ;;
 esac

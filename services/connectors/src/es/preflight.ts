@@ -242,5 +242,6 @@ export function describeEsError(err: unknown): string {
     const reason = body?.error?.reason ?? body?.error?.type ?? err.message;
     return errorMessage(`${err.statusCode ?? ''} ${reason}`.trim());
   }
-  return errorMessage(err);
+  // Callers already say it is about Elasticsearch: the driver's own words only.
+  return errorMessage(err instanceof Error ? err.message : err);
 }

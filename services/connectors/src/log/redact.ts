@@ -1,3 +1,6 @@
+import { errors } from '@elastic/transport';
+import { boundMessage } from '../util/text.js';
+
 /**
  * Scrubs secrets out of free text (error messages, URLs) before it reaches a
  * log line or a document. Structured fields are also redacted by pino's paths.
@@ -33,8 +36,15 @@ function elasticsearchReason(err: Error): string | undefined {
   return undefined;
 }
 
+/** Transport failures say which server they are about: a bare `connect ECONNREFUSED` does not. */
+function transportContext(err: Error): string | undefined {
+  if (err instanceof errors.TimeoutError) return `Elasticsearch did not answer in time: ${err.message}`;
+  if (err instanceof errors.ConnectionError || err instanceof errors.NoLivingConnectionsError) return `Elasticsearch unreachable: ${err.message}`;
+  return undefined;
+}
+
 /** A one-line message for a document or log from anything thrown. */
 export function errorMessage(err: unknown): string {
-  const text = err instanceof Error ? (elasticsearchReason(err) ?? (err.message || err.name)) : String(err);
-  return redactText(text.replace(/\s*\n\s*/g, ' ').trim());
+  const text = err instanceof Error ? (elasticsearchReason(err) ?? transportContext(err) ?? (err.message || err.name)) : String(err);
+  return boundMessage(redactText(text.replace(/\s*\n\s*/g, ' ').trim()));
 }

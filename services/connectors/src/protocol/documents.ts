@@ -1,5 +1,7 @@
+import { MAX_MESSAGE_CHARS, boundMessage } from '../util/text.js';
 import {
   DEFAULT_SCHEDULE,
+  JOB_TYPES,
   type ConnectorDoc,
   type FilteringEntry,
   type FilteringRules,
@@ -135,4 +137,37 @@ export function rulesEnabled(features: ConnectorDoc['features']): { basic: boole
     basic: Boolean(features?.sync_rules?.basic?.enabled ?? features?.filtering_rules),
     advanced: Boolean(features?.sync_rules?.advanced?.enabled ?? features?.filtering_advanced_config),
   };
+}
+
+/**
+ * Error fields are `keyword`s, which hold at most 32 766 bytes: a message quoting
+ * a huge value would make its own write fail, forever.
+ */
+const ERROR_FIELDS = ['error', 'last_sync_error', 'last_access_control_sync_error'] as const;
+
+/** The same fields with every error message bounded (see `boundMessage`). */
+export function withBoundedErrors<T extends object>(fields: T): T {
+  const record = fields as Record<string, unknown>;
+  if (!ERROR_FIELDS.some((k) => typeof record[k] === 'string' && (record[k] as string).length > MAX_MESSAGE_CHARS)) return fields;
+  const out: Record<string, unknown> = { ...record };
+  for (const k of ERROR_FIELDS) if (typeof out[k] === 'string') out[k] = boundMessage(out[k] as string);
+  return out as T;
+}
+
+const TRIGGER_METHODS: readonly TriggerMethod[] = ['on_demand', 'scheduled'];
+
+/**
+ * Why a job document cannot be run as written (a hand-made or damaged
+ * document), or undefined when it can. Such a job would otherwise wait
+ * forever: no worker's query ever matches it.
+ */
+export function malformedJob(doc: Partial<Record<keyof SyncJobDoc, unknown>>): string | undefined {
+  const oneOf = (name: string, value: unknown, allowed: readonly string[]) => {
+    if (value === undefined || value === null) return `${name} is missing`;
+    if (typeof value !== 'string' || !allowed.includes(value)) return `${name} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)?.slice(0, 60)})`;
+    return undefined;
+  };
+  const connector = doc.connector as { id?: unknown } | undefined;
+  if (typeof connector?.id !== 'string') return 'connector.id is missing';
+  return oneOf('job_type', doc.job_type, JOB_TYPES) ?? oneOf('trigger_method', doc.trigger_method, TRIGGER_METHODS);
 }

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Client } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
-import { defaultDomainFiltering, newJobDoc } from './documents.js';
+import { defaultDomainFiltering, newJobDoc, withBoundedErrors } from './documents.js';
 import { CONNECTORS_ALIAS, JOBS_ALIAS, ensureConnectorIndices } from './indices.js';
 import {
   ProtocolError,
@@ -164,7 +164,7 @@ export class IndexProtocolStore implements ProtocolStore {
       await this.client.update({
         index,
         id,
-        doc,
+        doc: withBoundedErrors(doc),
         // Unguarded partial updates still read-modify-write inside Elasticsearch:
         // let it retry when another writer (a replica, Kibana) got in between.
         ...(guard ? { if_seq_no: guard.seqNo, if_primary_term: guard.primaryTerm } : { retry_on_conflict: 5 }),

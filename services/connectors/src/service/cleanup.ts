@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.js';
-import { lockErrorField, lockField } from '../protocol/documents.js';
+import { lockErrorField, lockField, malformedJob } from '../protocol/documents.js';
 import type { ProtocolStore } from '../protocol/store.js';
 import type { ConnectorRecord, JobRecord } from '../protocol/types.js';
 
@@ -11,6 +11,7 @@ export interface CleanupResult {
   orphaned: number;
   idle: number;
   unlocked: number;
+  malformed: number;
 }
 
 /**
@@ -31,11 +32,13 @@ export class Cleanup {
   ) {}
 
   async run(served: ConnectorRecord[]): Promise<CleanupResult> {
-    const result: CleanupResult = { orphaned: 0, idle: 0, unlocked: 0 };
+    const result: CleanupResult = { orphaned: 0, idle: 0, unlocked: 0, malformed: 0 };
     const active = await this.store.listJobsByStatus(['in_progress', 'canceling']);
+    const waiting = await this.store.listJobsByStatus(['pending', 'suspended']);
     const mine = this.runningHere();
 
-    const orphans = active.filter((j) => !mine.has(j.id));
+    // Waiting jobs too: no worker would ever take one whose connector is gone.
+    const orphans = [...active, ...waiting].filter((j) => !mine.has(j.id) && typeof j.doc.connector?.id === 'string');
     if (orphans.length) {
       // Soft-deleted connectors count as gone here (H.4).
       const live = await this.store.listConnectors({ ids: [...new Set(orphans.map((j) => j.doc.connector.id))], serviceTypes: [] });
@@ -46,6 +49,11 @@ export class Cleanup {
     }
 
     const servedIds = new Set(served.map((c) => c.id));
+    for (const job of waiting) {
+      const problem = servedIds.has(job.doc.connector?.id) ? malformedJob(job.doc) : undefined;
+      if (problem && (await this.fail(job, `Malformed sync job: ${problem}`))) result.malformed++;
+    }
+
     const cutoff = Date.now() - this.idleThresholdMs;
     for (const job of active) {
       if (mine.has(job.id) || !servedIds.has(job.doc.connector.id)) continue;

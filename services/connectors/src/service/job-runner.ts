@@ -176,7 +176,7 @@ export class JobRunner {
       const ruleProblems = [
         ...(enabled.basic && filtering ? validateBasicRules(filtering.rules ?? []) : []),
         ...(hasAdvanced ? await source.validateAdvancedRules(advanced) : []),
-      ].flatMap((e) => e.messages);
+      ].map((e) => `${e.ids.map((id) => (id === 'advanced_snippet' ? 'advanced rules' : `rule "${id}"`)).join(', ')}: ${e.messages.join('; ')}`);
       if (ruleProblems.length) throw new JobStopped({ kind: 'error', message: `Invalid sync rules: ${ruleProblems.join('; ')}` });
       const plan: SyncPlan = {
         connector,

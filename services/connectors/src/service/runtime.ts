@@ -10,6 +10,7 @@ import { Cleanup } from './cleanup.js';
 import { checkConnector, publishSchema } from './connector-check.js';
 import { dropChainsOfDeleted, incrementalHasWork, tendChain } from './change-capture.js';
 import { JobRunner } from './job-runner.js';
+import { IdleCollector } from './memory.js';
 import { schedulableTypes, trySchedule } from './scheduler.js';
 import { sleep } from '../util/sleep.js';
 
@@ -50,6 +51,7 @@ export class ConnectorRuntime {
   private readonly lastCheckIn = new Map<string, number>();
   private readonly contentClients = new Map<string, Client>();
   private readonly cleanup: Cleanup;
+  private readonly collector: IdleCollector;
   private served: ConnectorRecord[] = [];
   private loops: Promise<void>[] = [];
   /** Cuts the job loop's wait short (see `wakeJobs`). */
@@ -63,6 +65,7 @@ export class ConnectorRuntime {
     private readonly settings: RuntimeSettings,
     private readonly log: Logger,
   ) {
+    this.collector = new IdleCollector(() => this.running.size > 0, log);
     this.cleanup = new Cleanup(store, log, settings.idleJobThresholdMs, () => new Set(this.running.keys()));
     this.status = { startedAt: this.startedAt.toISOString(), lastPollAt: null, lastPollError: null, runningJobs: [], connectors: 0, failingLoops: {} };
   }
@@ -93,6 +96,7 @@ export class ConnectorRuntime {
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
     await Promise.allSettled(this.loops);
     for (const c of this.contentClients.values()) await c.close().catch(() => undefined);
+    this.collector.stop();
   }
 
   /** Runs the job pickup pass now instead of after its interval. */
@@ -248,6 +252,7 @@ export class ConnectorRuntime {
         .finally(() => {
           this.running.delete(job.id);
           this.status.runningJobs = [...this.running.keys()];
+          this.collector.jobEnded();
         });
     }
   }
@@ -256,7 +261,7 @@ export class ConnectorRuntime {
     const selector = { ids: this.settings.connectors.map((c) => c.id), serviceTypes: this.settings.serviceTypes };
     await dropChainsOfDeleted(this.store, selector, this.sources, this.log);
     const result = await this.cleanup.run(this.served.length ? this.served : await this.refreshServed());
-    if (result.idle || result.orphaned || result.unlocked) this.log.info({ cleanup: result }, 'cleanup pass finished');
+    if (result.idle || result.orphaned || result.unlocked || result.malformed) this.log.info({ cleanup: result }, 'cleanup pass finished');
   }
 
   /** A connector with its own API key writes its content with that key (D.2). */

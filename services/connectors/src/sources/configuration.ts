@@ -340,12 +340,19 @@ function checkValidation(
   }
 }
 
+/** A list or an object where one value belongs: its text form would be a surprise (`[object Object]`, `["a","b"]`). */
+function isStructured(value: unknown): boolean {
+  return value !== null && typeof value === 'object';
+}
+
 function fieldProblem(field: ConfigField, label: string): string | undefined {
   const report = new FieldReporter(label, field.sensitive === true);
   const raw = effectiveValue(field);
   const empty = field.type === 'list' ? listItems(raw).length === 0 : isBlank(raw);
   if (empty) return field.required === false ? undefined : report.say('is required');
 
+  if (field.type === 'str' && isStructured(raw)) return report.say('must be text', `got ${Array.isArray(raw) ? 'a list' : 'an object'}`);
+  if (field.type === 'list' && listItems(raw).some(isStructured)) return report.say('must be a list of text values', 'got a list or an object inside it');
   if (field.type === 'int' && toInteger(raw) === undefined) return report.say('must be an integer', `got ${show(raw)}`);
   if (field.type === 'bool' && toBoolean(raw) === undefined) return report.say('must be true or false', `got ${show(raw)}`);
 

@@ -1,62 +1,92 @@
+import { RE2JS } from 're2js';
+
+/** A compiled rule regex: Python's `re.match` semantics, linear time. */
+export interface RulePattern {
+  /** Whether the pattern matches at the start of `text` (no full match needed). */
+  test(text: string): boolean;
+}
+
+const FLAGS: Record<string, number> = { i: RE2JS.CASE_INSENSITIVE, m: RE2JS.MULTILINE, s: RE2JS.DOTALL };
+
 /**
- * Compiles a rule regex written for Python's `re` into a JS RegExp used with
- * `re.match` semantics (sticky: anchored at the start, no full match needed).
- * Translates what differs and is common in such rules: leading global flags
- * `(?i)`/`(?m)`/`(?s)`, named groups `(?P<n>…)`/`(?P=n)`, `\A`/`\Z`, and a
- * leading `]` in a character class. Throws a SyntaxError for anything invalid
- * or untranslatable (e.g. verbose mode).
+ * Compiles a rule regex written for Python's `re` with RE2's engine (re2js),
+ * whose matching time is linear in the text: one user's `(a+)+$` can never
+ * stall the service's other connectors, as a backtracking engine would.
+ *
+ * RE2 reads most Python syntax as is (`(?P<n>…)`, `\A`, inline flags, a
+ * leading `]` in a class). Translated: leading global flags `(?i)`/`(?m)`/
+ * `(?s)` (and `(?a)`/`(?u)`, which change nothing here), and `\Z` (Python's
+ * end of text, RE2's `\z`). Backreferences and lookarounds need backtracking,
+ * so they are refused, as is verbose mode: a SyntaxError says which.
  */
-export function compilePattern(pattern: string): RegExp {
+export function compilePattern(pattern: string): RulePattern {
   let rest = pattern;
-  const flags = new Set<string>(['y']);
+  let flags = 0;
   for (let lead = /^\(\?([a-zA-Z]+)\)/.exec(rest); lead; lead = /^\(\?([a-zA-Z]+)\)/.exec(rest)) {
     for (const flag of lead[1] ?? '') {
-      if (flag === 'i' || flag === 'm' || flag === 's') flags.add(flag);
-      else if (flag !== 'u' && flag !== 'a') throw new SyntaxError(`Invalid regular expression: /${pattern}/: unsupported flag "${flag}"`);
+      if (FLAGS[flag] !== undefined) flags |= FLAGS[flag];
+      else if (flag !== 'u' && flag !== 'a') throw new SyntaxError(`unsupported flag "${flag}"`);
     }
     rest = rest.slice(lead[0].length);
   }
+  refuseBacktrackingOnly(rest);
+  let compiled: RE2JS;
+  try {
+    compiled = RE2JS.compile(translateEscapes(rest), flags);
+  } catch (err) {
+    throw new SyntaxError((err as Error).message);
+  }
+  return { test: (text) => compiled.matcher(text).lookingAt() };
+}
 
+/**
+ * `\Z` → `\z` outside character classes, `\uXXXX`/`\UXXXXXXXX` → `\x{…}`;
+ * everything else is passed through.
+ */
+function translateEscapes(source: string): string {
   let out = '';
   let inClass = false;
-  for (let i = 0; i < rest.length; i++) {
-    const ch = rest[i] as string;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i] as string;
     if (ch === '\\') {
-      const next = rest[i + 1];
-      if (!inClass && next === 'A') out += '(?<![\\s\\S])';
-      else if (!inClass && next === 'Z') out += '(?![\\s\\S])';
-      else out += ch + (next ?? '');
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (ch === ']') inClass = false;
-      out += ch;
-      continue;
-    }
-    if (ch === '[') {
-      inClass = true;
-      out += ch;
-      if (rest[i + 1] === '^') out += rest[++i];
-      // Python reads a `]` right after `[`/`[^` as a literal; JS would end the class there.
-      if (rest[i + 1] === ']') {
-        out += '\\]';
+      const next = source[i + 1] ?? '';
+      const hex = next === 'u' ? /^[0-9a-fA-F]{4}/.exec(source.slice(i + 2)) : next === 'U' ? /^[0-9a-fA-F]{8}/.exec(source.slice(i + 2)) : null;
+      if (hex) {
+        out += `\\x{${hex[0]}}`;
+        i += 1 + hex[0].length;
+      } else {
+        out += !inClass && next === 'Z' ? '\\z' : ch + next;
         i++;
       }
-      continue;
+    } else if (inClass) {
+      if (ch === ']') inClass = false;
+      out += ch;
+    } else {
+      if (ch === '[') {
+        inClass = true;
+        // A `]` right after `[` or `[^` is a literal in Python and in RE2.
+        const literal = /^\[\^?\]/.exec(source.slice(i))?.[0];
+        if (literal) {
+          out += literal;
+          i += literal.length - 1;
+          continue;
+        }
+      }
+      out += ch;
     }
-    if (rest.startsWith('(?P<', i)) {
-      out += '(?<';
-      i += 3;
-      continue;
-    }
-    const backref = /^\(\?P=(\w+)\)/.exec(rest.slice(i));
-    if (backref) {
-      out += `\\k<${backref[1]}>`;
-      i += backref[0].length - 1;
-      continue;
-    }
-    out += ch;
   }
-  return new RegExp(out, [...flags].join(''));
+  return out;
+}
+
+const BACKTRACKING_ONLY: [RegExp, string][] = [
+  [/\(\?P=\w+\)/, 'backreferences ((?P=name))'],
+  [/\\[1-9]/, 'backreferences (\\1…\\9)'],
+  [/\(\?<?[=!]/, 'lookaround assertions'],
+];
+
+/** Constructs only a backtracking engine can run, refused by name rather than by RE2's parser message. */
+function refuseBacktrackingOnly(source: string): void {
+  for (const [construct, name] of BACKTRACKING_ONLY) {
+    if (construct.test(source)) throw new SyntaxError(`${name} are not supported: rule regexes run in linear time (RE2), without backtracking`);
+  }
 }

@@ -1,7 +1,7 @@
 import type { BasicRule, RuleOperator, RulePolicy } from '../protocol/types.js';
 import type { FieldKind, FieldKinds } from '../sources/types.js';
 import { compareCodePoints } from '../util/text.js';
-import { compilePattern } from './rule-regex.js';
+import { compilePattern, type RulePattern } from './rule-regex.js';
 import { compareDecimals, compareInstants, decimalOf, instantOfDate, parseDecimal, parseInstant, type Decimal, type Instant } from './rule-values.js';
 
 /**
@@ -83,7 +83,7 @@ export interface RuleSet {
 
 /** The rule value pre-read for every kind a field may have. */
 interface Matcher extends CompiledRule {
-  regex?: RegExp;
+  regex?: RulePattern;
   decimal: Decimal | undefined;
   boolean: boolean | undefined;
   instant: Instant | undefined;
@@ -224,11 +224,8 @@ function matches(rule: Matcher, value: unknown, declared: FieldKind | undefined)
       return textOf(value).endsWith(rule.value);
     case 'contains':
       return textOf(value).includes(rule.value);
-    case 'regex': {
-      const regex = rule.regex as RegExp;
-      regex.lastIndex = 0;
-      return regex.test(textOf(value));
-    }
+    case 'regex':
+      return (rule.regex as RulePattern).test(textOf(value));
     case 'equals':
       return equals(rule, value, kind);
     case '<':

@@ -331,7 +331,7 @@ describe('PostgreSQL connector through the protocol runtime (live PostgreSQL and
     filtering[0]!.active.advanced_snippet.value = [{ tables: ['missing_table'], query: 'SELECT * FROM missing_table' }];
     await store(client).updateConnector(C.advanced, { filtering });
     const invalid = await runJob(client, C.advanced);
-    expect([invalid.status, invalid.error]).toEqual(['error', 'Invalid sync rules: Tables not found or inaccessible: missing_table']);
+    expect([invalid.status, invalid.error]).toEqual(['error', 'Invalid sync rules: advanced rules: Tables not found or inaccessible: missing_table']);
     expect(await count(INDICES.advanced)).toBe(3);
     filtering[0]!.active = active;
     await store(client).updateConnector(C.advanced, { filtering });

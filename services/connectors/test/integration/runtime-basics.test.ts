@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@elastic/elasticsearch';
 import { CONNECTORS_ALIAS, CONNECTORS_INDEX, JOBS_ALIAS, JOBS_INDEX } from '../../src/protocol/indices.js';
+import { ORPHAN_JOB_MESSAGE } from '../../src/service/cleanup.js';
 import { fakeSource } from '../helpers/fake-source.js';
 import {
   createFakeConnector,
@@ -149,12 +150,16 @@ describe('connector service runtime (index backend, live Elasticsearch)', () => 
     expect(gone).toBe(false);
   });
 
-  it('ignores a soft-deleted connector entirely', async () => {
+  it('never serves a soft-deleted connector, and ends its waiting job as orphaned instead of running it', async () => {
     const c = await client.get<{ last_seen: string | null; status: string }>({ index: CONNECTORS_ALIAS, id: deleted });
     expect(c._source?.last_seen).toBeUndefined();
     expect(c._source?.status).toBe('configured');
-    const jobs = await jobsOf(client, deleted);
-    expect(jobs.map((j) => j.doc.status)).toEqual(['pending']);
+    // Elastic's cleanup leaves pending jobs alone; one of a deleted connector would wait forever.
+    const jobs = await waitFor('the orphaned job ended', async () => {
+      const all = await jobsOf(client, deleted);
+      return all.every((j) => j.doc.status === 'error') ? all : undefined;
+    });
+    expect(jobs.map((j) => [j.doc.status, j.doc.error, j.doc.indexed_document_count])).toEqual([['error', ORPHAN_JOB_MESSAGE, 0]]);
     expect(await markerCount(client, deleted)).toBe(0);
   });
 

@@ -131,7 +131,13 @@ describe('validateBasicRules', () => {
     });
 
     it('accepts valid and Python-flavoured patterns', () => {
-      expect(validateBasicRules([rule('ok', 'f', 'regex', '(?P<n>\\d+)-(?P=n)'), rule('ok2', 'f', 'regex', '(?i)abc')])).toEqual([]);
+      expect(validateBasicRules([rule('ok', 'f', 'regex', '(?P<n>\\d+)-\\d'), rule('ok2', 'f', 'regex', '(?i)abc')])).toEqual([]);
+    });
+
+    it('refuses backreferences, which need a backtracking engine, by name', () => {
+      const [error] = validateBasicRules([rule('backref', 'f', 'regex', '(?P<n>\\d+)-(?P=n)')]);
+      expect(error?.ids).toEqual(['backref']);
+      expect(error?.messages.join()).toMatch(/backreferences .* are not supported: rule regexes run in linear time/);
     });
 
     it('is only checked for the regex operator', () => {

@@ -19,8 +19,28 @@ describe('advanced rule shape', () => {
     expect(parseAdvancedRules(JSON.stringify(rules)).rules).toEqual(rules);
   });
 
+  it('accepts reading statements past comments and parentheses', () => {
+    for (const query of ['select 1', ' WITH x AS (SELECT 1) SELECT * FROM x', '-- note\n/* block */ (SELECT 1) UNION (SELECT 2)', 'VALUES (1)', 'TABLE a']) {
+      expect(parseAdvancedRules([{ tables: ['a'], query }]).problems, query).toEqual([]);
+    }
+  });
+
+  it('names the statement when a query is not one that reads', () => {
+    const cases: [string, string][] = [
+      ['CREATE TABLE x (a int)', 'CREATE'],
+      ['/* hidden */ DELETE FROM a', 'DELETE'],
+      ["COPY (SELECT 1) TO PROGRAM 'id'", 'COPY'],
+      ['; SELECT 1', '"; SELECT 1"'],
+    ];
+    for (const [query, word] of cases) {
+      expect(parseAdvancedRules([{ tables: ['a'], query }]).problems).toEqual([
+        `Rule 1: "query" must be one SELECT statement (or WITH … SELECT, VALUES, TABLE); it starts with ${word}`,
+      ]);
+    }
+  });
+
   it('requires an array', () => {
-    for (const value of [{ tables: ['a'], query: 'x' }, 'SELECT 1', 42, true]) {
+    for (const value of [{ tables: ['a'], query: 'SELECT x' }, 'SELECT 1', 42, true]) {
       expect(parseAdvancedRules(value).problems).toEqual([
         'Advanced rules must be a JSON array of {"tables": [...], "query": "...", "id_columns"?: [...]} objects',
       ]);
@@ -30,18 +50,18 @@ describe('advanced rule shape', () => {
   it.each([
     [[null], 'Rule 1: must be an object with "tables" and "query"'],
     [[['a']], 'Rule 1: must be an object with "tables" and "query"'],
-    [[{ query: 'x' }], 'Rule 1: "tables" must be a non-empty array of table names'],
-    [[{ tables: [], query: 'x' }], 'Rule 1: "tables" must be a non-empty array of table names'],
-    [[{ tables: 'a', query: 'x' }], 'Rule 1: "tables" must be a non-empty array of table names'],
-    [[{ tables: ['a', ''], query: 'x' }], 'Rule 1: "tables" must be a non-empty array of table names'],
-    [[{ tables: ['a', 3], query: 'x' }], 'Rule 1: "tables" must be a non-empty array of table names'],
+    [[{ query: 'SELECT x' }], 'Rule 1: "tables" must be a non-empty array of table names'],
+    [[{ tables: [], query: 'SELECT x' }], 'Rule 1: "tables" must be a non-empty array of table names'],
+    [[{ tables: 'a', query: 'SELECT x' }], 'Rule 1: "tables" must be a non-empty array of table names'],
+    [[{ tables: ['a', ''], query: 'SELECT x' }], 'Rule 1: "tables" must be a non-empty array of table names'],
+    [[{ tables: ['a', 3], query: 'SELECT x' }], 'Rule 1: "tables" must be a non-empty array of table names'],
     [[{ tables: ['a'] }], 'Rule 1: "query" must be a non-empty string'],
     [[{ tables: ['a'], query: '  ' }], 'Rule 1: "query" must be a non-empty string'],
-    [[{ tables: ['a'], query: 'x', id_columns: [] }], 'Rule 1: "id_columns" must be a non-empty array of column names'],
-    [[{ tables: ['a'], query: 'x', id_columns: 'id' }], 'Rule 1: "id_columns" must be a non-empty array of column names'],
-    [[{ tables: ['a'], query: 'x', id_columns: null }], 'Rule 1: "id_columns" must be a non-empty array of column names'],
-    [[{ tables: ['a'], query: 'x', where: 'y' }], 'Rule 1: unknown property "where" (allowed: tables, query, id_columns)'],
-    [[{ tables: ['a'], query: 'x' }, { tables: ['b'] }], 'Rule 2: "query" must be a non-empty string'],
+    [[{ tables: ['a'], query: 'SELECT x', id_columns: [] }], 'Rule 1: "id_columns" must be a non-empty array of column names'],
+    [[{ tables: ['a'], query: 'SELECT x', id_columns: 'id' }], 'Rule 1: "id_columns" must be a non-empty array of column names'],
+    [[{ tables: ['a'], query: 'SELECT x', id_columns: null }], 'Rule 1: "id_columns" must be a non-empty array of column names'],
+    [[{ tables: ['a'], query: 'SELECT x', where: 'y' }], 'Rule 1: unknown property "where" (allowed: tables, query, id_columns)'],
+    [[{ tables: ['a'], query: 'SELECT x' }, { tables: ['b'] }], 'Rule 2: "query" must be a non-empty string'],
   ])('rejects %j', (value, message) => {
     const { rules, problems } = parseAdvancedRules(value);
     expect(problems).toEqual([message]);

@@ -53,11 +53,13 @@ describe('retrying transport', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('classifies timeouts by method: reads and searches again, writes not', () => {
+  it('classifies timeouts by method: reads, searches and bulk writes again, other writes not', () => {
     const timeout = new errors.TimeoutError('timed out');
     expect(isRetryable(timeout, 'GET', '/i/_doc/1')).toBe(true);
     expect(isRetryable(timeout, 'POST', '/i/_search')).toBe(true);
+    expect(isRetryable(timeout, 'POST', '/i/_bulk')).toBe(true);
     expect(isRetryable(timeout, 'POST', '/i/_doc')).toBe(false);
+    expect(isRetryable(timeout, 'POST', '/i/_update/1')).toBe(false);
   });
 
   it('repeats a write after a connection error only when it never left (refused), or for _bulk', () => {

@@ -27,6 +27,19 @@ function nonEmptyStrings(v: unknown): v is string[] {
   return Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string' && s.trim() !== '');
 }
 
+const READING_STATEMENTS = new Set(['select', 'with', 'values', 'table']);
+
+/**
+ * The statement's first keyword, past comments, whitespace and opening
+ * parentheses. Only a reading statement can be a cursor's query anyway; this
+ * says so before PostgreSQL answers with a syntax error. (The read-only
+ * transaction is what guarantees nothing is written, also through `WITH`.)
+ */
+export function firstKeyword(query: string): string {
+  const rest = query.replace(/^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/|\()*/, '');
+  return /^[a-z_]+/i.exec(rest)?.[0].toLowerCase() ?? '';
+}
+
 /** Shape checks only; empty (null, "", {}, []) means no rules. */
 export function parseAdvancedRules(value: unknown): ParsedRules {
   if (isEmpty(value)) return { rules: [], problems: [] };
@@ -56,6 +69,10 @@ export function parseAdvancedRules(value: unknown): ParsedRules {
     }
     if (!nonEmptyStrings(r.tables)) problems.push(`${at}: "tables" must be a non-empty array of table names`);
     if (typeof r.query !== 'string' || r.query.trim() === '') problems.push(`${at}: "query" must be a non-empty string`);
+    else if (!READING_STATEMENTS.has(firstKeyword(r.query))) {
+      const word = firstKeyword(r.query).toUpperCase() || JSON.stringify(r.query.trim().slice(0, 20));
+      problems.push(`${at}: "query" must be one SELECT statement (or WITH … SELECT, VALUES, TABLE); it starts with ${word}`);
+    }
     if ('id_columns' in r && !nonEmptyStrings(r.id_columns)) {
       problems.push(`${at}: "id_columns" must be a non-empty array of column names`);
     }

@@ -18,7 +18,8 @@ export const RAW_TYPES = { getTypeParser: () => rawText } as unknown as pg.Custo
  * defaults are. search_path is deliberately untouched: advanced-rule queries
  * are the user's SQL and may rely on it.
  */
-const SESSION_SETUP = `SELECT
+const sessionSetup = (statementTimeoutMs: number) => `SELECT
+  pg_catalog.set_config('statement_timeout', '${Math.trunc(statementTimeoutMs)}', false),
   pg_catalog.set_config('TimeZone', 'UTC', false),
   pg_catalog.set_config('DateStyle', 'ISO, YMD', false),
   pg_catalog.set_config('IntervalStyle', 'iso_8601', false),
@@ -44,7 +45,19 @@ export function qualifiedName(schema: string, table: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(table)}`;
 }
 
-/** A connected client in our session settings; connection failures become `SourceError`s. */
+/**
+ * Past the server's statement timeout, how long the client still waits for an
+ * answer before it gives the connection up: a frozen server or a black-holed
+ * network cannot cancel anything, so the bound must be on this side too.
+ */
+export const CLIENT_TIMEOUT_GRACE_MS = 10_000;
+
+/**
+ * A connected client in our session settings; connection failures become
+ * `SourceError`s. Every statement runs under `statement_timeout` (0: none),
+ * except on a replication connection, whose stream is bounded by its own
+ * keepalives.
+ */
 export async function connect(
   settings: PgSettings,
   log: Logger,
@@ -52,6 +65,7 @@ export async function connect(
   options: { replication?: boolean } = {},
 ): Promise<pg.Client> {
   signal?.throwIfAborted();
+  const timeoutMs = options.replication ? 0 : settings.statementTimeoutMs;
   const client = new pg.Client({
     // A walsender that also runs SQL: slots, streams, catalog queries.
     ...(options.replication ? ({ replication: 'database' } as pg.ClientConfig) : {}),
@@ -62,6 +76,7 @@ export async function connect(
     database: settings.database,
     ssl: settings.sslEnabled ? { rejectUnauthorized: true, ...(settings.sslCa ? { ca: settings.sslCa } : {}) } : false,
     connectionTimeoutMillis: settings.connectTimeoutMs,
+    ...(timeoutMs > 0 ? { query_timeout: timeoutMs + CLIENT_TIMEOUT_GRACE_MS } : {}),
     keepAlive: true,
     application_name: 'pg-es-connectors',
     types: RAW_TYPES,
@@ -73,7 +88,8 @@ export async function connect(
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await client.connect();
-    await client.query(SESSION_SETUP);
+    // A simple query, no parameters: a replication connection has no extended protocol.
+    await client.query(sessionSetup(timeoutMs));
     return client;
   } catch (err) {
     await client.end().catch(() => undefined);

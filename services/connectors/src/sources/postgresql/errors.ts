@@ -13,7 +13,8 @@ export interface ErrorContext {
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);
-const LOST_CONNECTION = /connection terminated|not queryable|client was closed|connection timeout|timeout expired|socket hang up/i;
+// `Query read timeout`: the client gave up on a server that stopped answering (see CLIENT_TIMEOUT_GRACE_MS).
+const LOST_CONNECTION = /connection terminated|not queryable|client was closed|connection timeout|timeout expired|socket hang up|query read timeout/i;
 const TLS_CODE = /^(ERR_TLS|ERR_SSL|ERR_OSSL|CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|HOSTNAME_MISMATCH)/;
 
 function codeOf(err: unknown): string {

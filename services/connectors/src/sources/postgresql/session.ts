@@ -16,7 +16,7 @@ const BACKOFF_BASE_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
 
 export interface SessionOptions {
-  /** Applied with SET LOCAL semantics in every transaction this session opens. */
+  /** Overrides the connection's statement timeout in every transaction this session opens (SET LOCAL). */
   statementTimeoutMs?: number;
   /**
    * An exported snapshot (`CREATE_REPLICATION_SLOT … SNAPSHOT 'export'`) every

@@ -29,8 +29,21 @@ export interface PgSettings {
   problems: string[];
 }
 
+/** Longer than any host, name or list a person types; a 10 MB value is a mistake, not a name. */
+export const MAX_VALUE_CHARS = 4096;
+
+/** What makes a text value unusable anywhere in a connection: its type, NUL bytes, its size. */
+function textProblem(name: string, v: unknown): string | undefined {
+  if (v !== null && typeof v === 'object') return `"${name}" must be a single value, not ${Array.isArray(v) ? 'a list' : 'an object'}`;
+  if (typeof v !== 'string') return undefined;
+  if (v.length > MAX_VALUE_CHARS) return `"${name}" is too long (${v.length} characters; at most ${MAX_VALUE_CHARS})`;
+  // PostgreSQL's protocol ends strings at NUL: the server would see another name than the one configured.
+  if (v.includes('\0')) return `"${name}" must not contain NUL characters`;
+  return undefined;
+}
+
 function text(v: unknown): string {
-  if (v === null || v === undefined) return '';
+  if (v === null || v === undefined || typeof v === 'object') return '';
   return typeof v === 'string' ? v.trim() : String(v).trim();
 }
 
@@ -62,12 +75,19 @@ export function tableList(v: unknown): string[] {
 /** Never throws: `create()` must succeed so ping/validate can report the problem. */
 export function parseSettings(values: Record<string, unknown>): PgSettings {
   const problems: string[] = [];
+  for (const [key, v] of Object.entries(values)) {
+    // The table list may be a list; every other value is one piece of text.
+    const problem = key === 'tables' && Array.isArray(v) ? v.map((t) => textProblem('tables', t)).find(Boolean) : textProblem(key, v);
+    if (problem) problems.push(problem);
+  }
   const required = (key: string): string => {
     const v = text(values[key]);
-    if (!v) problems.push(`"${key}" is required`);
+    if (!v && !problems.some((p) => p.startsWith(`"${key}" `))) problems.push(`"${key}" is required`);
     return v;
   };
   const host = required('host');
+  // A connection string pasted into the host field: say so, and never echo it (it may hold a password).
+  if (host.includes('://')) problems.push('"host" must be a host name or IP address, not a URL');
   const username = required('username');
   const database = required('database');
   const schema = required('schema');

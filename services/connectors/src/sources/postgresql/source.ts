@@ -112,7 +112,7 @@ export class PostgresqlSource implements DataSource {
     const { rules, problems } = parseAdvancedRules(options.advancedRules);
     if (problems.length > 0) return undefined;
     const signal = new AbortController().signal;
-    const session = this.open(signal, rules.length > 0 ? { statementTimeoutMs: this.settings.statementTimeoutMs } : {});
+    const session = this.open(signal);
     try {
       const ctx = this.context(session, signal);
       await assertSchema(session.rows, this.settings.schema, this.settings.database);
@@ -174,10 +174,7 @@ export class PostgresqlSource implements DataSource {
       if (rules.length > 0) throw new SourceError('Change capture cannot follow advanced sync rules', 'change_capture_unavailable');
       chain = await this.capture.start(options.startChain, options.signal, (n) => options.notice(n));
     }
-    const session = this.open(options.signal, {
-      ...(rules.length > 0 ? { statementTimeoutMs: this.settings.statementTimeoutMs } : {}),
-      ...(chain && 'snapshot' in chain ? { snapshot: chain.snapshot } : {}),
-    });
+    const session = this.open(options.signal, chain && 'snapshot' in chain ? { snapshot: chain.snapshot } : {});
     let complete = false;
     try {
       const ctx = this.context(session, options.signal, (n) => options.notice(n));
