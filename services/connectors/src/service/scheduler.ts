@@ -7,6 +7,14 @@ import { CronError, latestDue, parseQuartz } from './schedule/quartz.js';
 /** A missed slot (service down, replica restart) is made up once if it is this recent. */
 export const CATCH_UP_WINDOW_MS = 60 * 60 * 1000;
 
+/**
+ * A recorded slot further ahead of this process's clock than this means the
+ * clock went back (or another replica's runs far ahead): the slot no longer
+ * holds schedules back, or they would stop until the clock caught up again.
+ * Replicas within this of each other never schedule a slot twice.
+ */
+export const CLOCK_SKEW_TOLERANCE_MS = 60 * 1000;
+
 export type ScheduleOutcome =
   | { kind: 'disabled' }
   | { kind: 'not_due' }
@@ -38,7 +46,13 @@ export async function trySchedule(
     if (!schedule?.enabled) return { kind: 'disabled' };
     const at = now();
     const recorded = connector.doc[field] ? new Date(connector.doc[field]) : undefined;
-    const floor = Math.max(recorded?.getTime() ?? serviceStartedAt.getTime(), at.getTime() - CATCH_UP_WINDOW_MS);
+    const catchUp = at.getTime() - CATCH_UP_WINDOW_MS;
+    let floor = Math.max(recorded?.getTime() ?? serviceStartedAt.getTime(), catchUp);
+    if (floor > at.getTime() + CLOCK_SKEW_TOLERANCE_MS) {
+      // Made up once, like a missed slot: the latest one due by this clock.
+      log.warn({ connector: { id: connectorId } }, `the ${jobType} schedule's last slot ${new Date(floor).toISOString()} is ahead of this clock (${at.toISOString()}): scheduling from now`);
+      floor = catchUp;
+    }
     // Throws CronError for an expression we cannot evaluate; the caller reports it.
     const slot = latestDue(schedule.interval, new Date(floor), at);
     if (!slot) return { kind: 'not_due' };

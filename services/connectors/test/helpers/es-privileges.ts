@@ -1,6 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { RoleDescriptors } from '../../src/cli/setup/role.js';
+import { httpProxy, type HttpProxy } from './http-proxy.js';
 
 /**
  * What the service's API key must be allowed to do, checked request by request.
@@ -114,30 +113,11 @@ export interface RecordedRequest {
 }
 
 /** A pass-through HTTP proxy to Elasticsearch that writes down every request. */
-export async function recordingProxy(target: string): Promise<{ url: string; requests: RecordedRequest[]; close(): Promise<void> }> {
-  const upstream = new URL(target);
+export async function recordingProxy(target: string): Promise<HttpProxy & { requests: RecordedRequest[] }> {
   const requests: RecordedRequest[] = [];
-  const server = http.createServer((req, res) => {
+  const proxy = await httpProxy(target, (req) => {
     requests.push({ method: req.method ?? 'GET', url: req.url ?? '/' });
-    const forward = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
+    return false;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...proxy, requests };
 }

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { httpProxy, type HttpProxy } from './http-proxy.js';
 import { REPO_ROOT } from './services.js';
 
 /** Faults injected into the native services, for the fault suite. */
@@ -37,37 +36,16 @@ export async function freeze(pid: number, ms: number): Promise<void> {
  * (as a full write queue does) to every `every`-th `_bulk` request instead of
  * forwarding it.
  */
-export async function rejectingProxy(target: string, every: number): Promise<{ url: string; rejected: () => number; close(): Promise<void> }> {
-  const upstream = new URL(target);
+export async function rejectingProxy(target: string, every: number): Promise<HttpProxy & { rejected: () => number }> {
   let bulks = 0;
   let rejected = 0;
-  const server = http.createServer((req, res) => {
-    if (req.url?.includes('/_bulk') && ++bulks % every === 0) {
-      rejected++;
-      req.resume();
-      res.writeHead(429, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
-      res.end(JSON.stringify({ error: { type: 'es_rejected_execution_exception', reason: 'rejected execution (queue capacity 1)' }, status: 429 }));
-      return;
-    }
-    const forward = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on('error', () => res.destroy());
-    req.pipe(forward);
+  const proxy = await httpProxy(target, (req, res) => {
+    if (!req.url?.includes('/_bulk') || ++bulks % every !== 0) return false;
+    rejected++;
+    req.resume();
+    res.writeHead(429, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
+    res.end(JSON.stringify({ error: { type: 'es_rejected_execution_exception', reason: 'rejected execution (queue capacity 1)' }, status: 429 }));
+    return true;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    rejected: () => rejected,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...proxy, rejected: () => rejected };
 }

@@ -95,3 +95,69 @@ describe('several replicas share the work safely', () => {
     console.log(`scheduler: ${jobs.length} scheduled jobs for ${new Set(slots).size} slots`);
   });
 });
+
+describe('three replicas, one of them killed at random times', () => {
+  let client: Client;
+  const procs: ServiceProcess[] = [];
+  const connectors = Array.from({ length: 5 }, (_, i) => uniqueId(`kill${i}`));
+  // A killed replica's job is ended by another one's cleanup after this long unseen.
+  const env = { CONNECTOR_IDS: connectors.join(','), CONNECTORS_MAX_CONCURRENT_SYNCS: '2', CONNECTORS_IDLE_JOB_THRESHOLD: '4' };
+
+  beforeAll(async () => {
+    client = esClient();
+    for (const id of connectors) await createFakeConnector(client, id, { count: 20, delayMs: 20 });
+    await client.indices.refresh({ index: CONNECTORS_ALIAS });
+    for (let i = 0; i < 3; i++) procs.push(startService(env));
+    await Promise.all(procs.map((p) => p.waitForLog(/serving connectors/)));
+  });
+
+  afterAll(async () => {
+    await stopAll(procs);
+    await client.close();
+  });
+
+  it('100 jobs: none run twice, none lost; the killed replicas’ jobs end in error with the reason', async () => {
+    const created: string[] = [];
+    for (let round = 0; round < 20; round++) for (const id of connectors) created.push(await store(client).createJob(id, 'full', 'on_demand'));
+    const live = [...procs];
+    let kills = 0;
+    const killer = (async () => {
+      for (; kills < 3; kills++) {
+        await new Promise((r) => setTimeout(r, 1000 + Math.random() * 2000));
+        const victim = live.splice(Math.floor(Math.random() * live.length), 1)[0]!;
+        victim.kill('SIGKILL');
+        await victim.exited;
+        const replacement = startService(env);
+        procs.push(replacement);
+        live.push(replacement);
+      }
+    })();
+    const jobs = await waitFor(
+      'all 100 jobs to end',
+      async () => {
+        const all = (await Promise.all(connectors.map((id) => jobsOf(client, id)))).flat();
+        return all.length === 100 && all.every((j) => ['completed', 'error', 'canceled'].includes(j.doc.status)) ? all : undefined;
+      },
+      240_000,
+      500,
+    );
+    await killer;
+    const claims = new Map<string, number>();
+    for (const p of procs) for (const l of p.lines) for (const m of l.matchAll(/claimed full sync job (\S+) /g)) claims.set(m[1]!, (claims.get(m[1]!) ?? 0) + 1);
+    const twice = [...claims].filter(([, n]) => n > 1);
+    const failed = jobs.filter((j) => j.doc.status !== 'completed');
+    console.log(`replicas killed ${kills} times: ${jobs.length - failed.length} jobs completed, ${failed.length} ended by cleanup, ${twice.length} claimed twice`);
+    expect(twice).toEqual([]);
+    for (const j of jobs) {
+      if (j.doc.status === 'completed') expect(j.doc.indexed_document_count).toBe(20);
+      else expect([j.doc.status, j.doc.error]).toEqual(['error', 'The job has not seen any update for some time.']);
+    }
+    // Only jobs a killed replica held: at most its two slots per kill.
+    expect(failed.length).toBeLessThanOrEqual(kills * 2);
+    // Each source run leaves one marker: never more runs than claimed jobs.
+    let runs = 0;
+    for (const id of connectors) runs += await markerCount(client, id);
+    expect(runs).toBeLessThanOrEqual(jobs.filter((j) => j.doc.started_at).length);
+    expect(runs).toBeGreaterThanOrEqual(jobs.length - failed.length);
+  });
+});

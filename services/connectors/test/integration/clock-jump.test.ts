@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CONNECTORS_ALIAS } from '../../src/protocol/indices.js';
+import { createFakeConnector, jobsOf, serviceTestContext, startService, uniqueId } from '../helpers/runtime-harness.js';
+
+// The service's host clock jumps (an NTP step, a resumed VM) while a connector
+// is scheduled every 2 s: the schedule must neither stop (lost slots) nor fire
+// a burst (doubled slots), whichever way the clock moved.
+
+const CLOCK_SHIFT = path.join(path.dirname(fileURLToPath(import.meta.url)), '../helpers/clock-shift.mjs');
+const EVERY_2S = { enabled: true, interval: '*/2 * * * * ?' };
+const OFF = { enabled: false, interval: '0 0 0 * * ?' };
+
+describe('a clock jump on the service host: schedules neither lost nor doubled', () => {
+  const ctx = serviceTestContext();
+  let connector = '';
+
+  afterEach(async () => {
+    // No schedule outlives its test.
+    await ctx.client.update({ index: CONNECTORS_ALIAS, id: connector, doc: { scheduling: { full: OFF, incremental: OFF, access_control: OFF } }, refresh: true });
+  });
+
+  /** When each scheduled job was first seen, in this process's (unshifted) time. */
+  async function watch(seen: Map<string, number>, ms: number): Promise<number> {
+    const before = seen.size;
+    for (const until = Date.now() + ms; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      for (const j of await jobsOf(ctx.client, connector)) if (j.doc.trigger_method === 'scheduled' && !seen.has(j.id)) seen.set(j.id, Date.now());
+    }
+    return seen.size - before;
+  }
+
+  for (const [name, jumpMs] of [
+    ['forward one hour', 3_600_000],
+    ['back one hour', -3_600_000],
+  ] as const) {
+    it(`${name}`, async () => {
+      connector = uniqueId('clock');
+      await createFakeConnector(ctx.client, connector, { count: 1, scheduling: { full: EVERY_2S, incremental: OFF, access_control: OFF } });
+      await ctx.client.indices.refresh({ index: CONNECTORS_ALIAS });
+      const service = startService({ CONNECTOR_IDS: connector, NODE_OPTIONS: `--import=${CLOCK_SHIFT}`, TEST_CLOCK_JUMP_MS: String(jumpMs) });
+      ctx.procs.push(service);
+      const seen = new Map<string, number>();
+      // Running to its cadence first.
+      await watch(seen, 3_000);
+      const before = await watch(seen, 8_000);
+      service.kill('SIGUSR2');
+      await service.waitForLog(/clock-shift: wall clock moved/, 5_000);
+      const after = await watch(seen, 8_000);
+      const times = [...seen.values()].sort((a, b) => a - b);
+      const closest = Math.min(...times.slice(1).map((t, i) => t - times[i]!));
+      console.log(`clock ${name}: ${before} scheduled jobs in the 8 s before, ${after} in the 8 s after; closest two ${closest} ms apart`);
+      expect(before).toBeGreaterThanOrEqual(3);
+      // Not lost: the cadence goes on at once. Not doubled: at most the one made-up slot a
+      // forward jump looks like (an outage of an hour), no burst, and never one slot twice.
+      expect(after).toBeGreaterThanOrEqual(3);
+      expect(after).toBeLessThanOrEqual(before + 1);
+      // Stopped, so the log and the job documents can be compared: one job per slot, each slot once.
+      service.kill('SIGTERM');
+      await service.exited;
+      const slots = service.lines.flatMap((l) => /scheduled full sync for slot ([0-9T:.Z-]+)/.exec(l)?.[1] ?? []);
+      const scheduled = (await jobsOf(ctx.client, connector)).filter((j) => j.doc.trigger_method === 'scheduled');
+      expect(scheduled).toHaveLength(slots.length);
+      expect(new Set(slots).size).toBe(slots.length);
+    });
+  }
+});
