@@ -12,7 +12,7 @@ export const SETTINGS = {
   ELASTICSEARCH_PASSWORD: 'Basic-auth password',
   ELASTICSEARCH_CA_CERT: 'CA certificate for HTTPS: a PEM file path or the PEM text',
   ELASTICSEARCH_REQUEST_TIMEOUT: 'Per-request timeout, seconds',
-  ELASTICSEARCH_MAX_RETRIES: 'Retries, with exponential back-off, of a request Elasticsearch rejected (429, 503) or whose connection was refused; reads and bulk requests also after 502/504, a dropped connection or a timeout',
+  ELASTICSEARCH_MAX_RETRIES: 'Retries, with exponential back-off, of a request Elasticsearch rejected (429, 503) or whose connection was refused; reads and bulk requests also after 502/504 or a dropped connection, reads after a timeout',
   ELASTICSEARCH_MAX_WAIT: 'How long start-up waits for Elasticsearch, seconds',
   ALLOW_ES_VERSION_MISMATCH: 'Start even when Elasticsearch is another major, or an older minor, than the client',
   CONNECTORS_PROTOCOL: 'auto | api | index: how connector and job documents are read and written',

@@ -31,8 +31,9 @@ export function isRetryable(err: unknown, method: string, path: string): boolean
     // repeatable), are sent again.
     return repeatable || NOT_SENT.test(`${err.message} ${String((err.cause as { code?: string } | undefined)?.code ?? '')}`);
   }
-  // A frozen or overloaded node: the bulk may have run; its ids and versions make it repeatable.
-  if (err instanceof errors.TimeoutError) return repeatable;
+  // A bulk that timed out may still run later, after a retry and after the next
+  // batch: incremental changes would land out of order. Only reads are repeated.
+  if (err instanceof errors.TimeoutError) return safe;
   return false;
 }
 
@@ -45,8 +46,8 @@ export function backoffMs(attempt: number, policy: RetryPolicy): number {
 /**
  * The official transport retries 502-504 at once and 429 not at all. Every
  * request of ours goes through this instead: rejections (429, 503), connection
- * failures and, for reads and bulk writes, gateway errors and timeouts are
- * retried with back-off; other writes that may have run are not repeated blindly.
+ * failures and, for reads, gateway errors and timeouts are retried with
+ * back-off; writes that may have run are not repeated blindly.
  */
 export function retryingTransport(policy: RetryPolicy): typeof Transport {
   return class RetryingTransport extends Transport {

@@ -1,5 +1,5 @@
 import { errors } from '@elastic/transport';
-import { boundMessage } from '../util/text.js';
+import { MAX_MESSAGE_CHARS, boundMessage } from '../util/text.js';
 
 /**
  * Scrubs secrets out of free text (error messages, URLs) before it reaches a
@@ -46,5 +46,7 @@ function transportContext(err: Error): string | undefined {
 /** A one-line message for a document or log from anything thrown. */
 export function errorMessage(err: unknown): string {
   const text = err instanceof Error ? (elasticsearchReason(err) ?? transportContext(err) ?? (err.message || err.name)) : String(err);
-  return boundMessage(redactText(text.replace(/\s*\n\s*/g, ' ').trim()));
+  // Cut first (far past the final cut, so no secret is redacted half): redaction
+  // scans the text, and a quoted 50 MB value must not stall the loop.
+  return boundMessage(redactText(text.slice(0, 4 * MAX_MESSAGE_CHARS).replace(/\s*\n\s*/g, ' ').trim()), text.length);
 }

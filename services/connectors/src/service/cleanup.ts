@@ -44,13 +44,17 @@ export class Cleanup {
       const live = await this.store.listConnectors({ ids: [...new Set(orphans.map((j) => j.doc.connector.id))], serviceTypes: [] });
       const liveIds = new Set(live.map((c) => c.id));
       for (const job of orphans.filter((j) => !liveIds.has(j.doc.connector.id))) {
+        // The search sees refreshed documents only: a real-time read confirms a connector just created is not mistaken for gone.
+        const connector = await this.store.getConnector(job.doc.connector.id);
+        if (connector) continue;
         if (await this.fail(job, ORPHAN_JOB_MESSAGE)) result.orphaned++;
       }
     }
 
     const servedIds = new Set(served.map((c) => c.id));
     for (const job of waiting) {
-      const problem = servedIds.has(job.doc.connector?.id) ? malformedJob(job.doc) : undefined;
+      // A job naming no connector is nobody's to run: ended by whoever sees it.
+      const problem = typeof job.doc.connector?.id !== 'string' || servedIds.has(job.doc.connector.id) ? malformedJob(job.doc) : undefined;
       if (problem && (await this.fail(job, `Malformed sync job: ${problem}`))) result.malformed++;
     }
 

@@ -7,13 +7,33 @@ import { CronError, latestDue, parseQuartz } from './schedule/quartz.js';
 /** A missed slot (service down, replica restart) is made up once if it is this recent. */
 export const CATCH_UP_WINDOW_MS = 60 * 60 * 1000;
 
+/** A wall-clock step larger than this, against the monotonic clock, counts as the clock going back. */
+export const CLOCK_STEP_TOLERANCE_MS = 60 * 1000;
+
 /**
- * A recorded slot further ahead of this process's clock than this means the
- * clock went back (or another replica's runs far ahead): the slot no longer
- * holds schedules back, or they would stop until the clock caught up again.
- * Replicas within this of each other never schedule a slot twice.
+ * Backward steps of this process's wall clock (an NTP step, a resumed VM),
+ * seen against the monotonic clock. After one, a slot recorded ahead of the
+ * clock would hold the schedule back until the clock caught up (an hour, for
+ * an hour's step), so each schedule is taken up again from now, once per step.
+ * A replica whose clock merely runs behind another's saw no step: it never
+ * overrides the other's slots (which would schedule them twice).
  */
-export const CLOCK_SKEW_TOLERANCE_MS = 60 * 1000;
+class ClockSteps {
+  private offset = Date.now() - performance.now();
+  private steps = 0;
+  private readonly handled = new Map<string, number>();
+
+  /** Whether `key`'s schedule should be taken up from now: a backward step it has not yet answered. */
+  takeUp(key: string): boolean {
+    const offset = Date.now() - performance.now();
+    if (this.offset - offset > CLOCK_STEP_TOLERANCE_MS) this.steps++;
+    this.offset = offset;
+    if ((this.handled.get(key) ?? 0) >= this.steps) return false;
+    this.handled.set(key, this.steps);
+    return true;
+  }
+}
+const clockSteps = new ClockSteps();
 
 export type ScheduleOutcome =
   | { kind: 'disabled' }
@@ -48,9 +68,9 @@ export async function trySchedule(
     const recorded = connector.doc[field] ? new Date(connector.doc[field]) : undefined;
     const catchUp = at.getTime() - CATCH_UP_WINDOW_MS;
     let floor = Math.max(recorded?.getTime() ?? serviceStartedAt.getTime(), catchUp);
-    if (floor > at.getTime() + CLOCK_SKEW_TOLERANCE_MS) {
+    if (floor > at.getTime() && clockSteps.takeUp(`${connectorId}/${jobType}`)) {
       // Made up once, like a missed slot: the latest one due by this clock.
-      log.warn({ connector: { id: connectorId } }, `the ${jobType} schedule's last slot ${new Date(floor).toISOString()} is ahead of this clock (${at.toISOString()}): scheduling from now`);
+      log.warn({ connector: { id: connectorId } }, `the clock went back: the ${jobType} schedule's last slot ${new Date(floor).toISOString()} is ahead of it (${at.toISOString()}); scheduling from now`);
       floor = catchUp;
     }
     // Throws CronError for an expression we cannot evaluate; the caller reports it.

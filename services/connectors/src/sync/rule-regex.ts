@@ -6,6 +6,8 @@ export interface RulePattern {
   test(text: string): boolean;
 }
 
+const UNSUPPORTED = 'are not supported: rule regexes run in linear time (RE2), without backtracking';
+
 const FLAGS: Record<string, number> = { i: RE2JS.CASE_INSENSITIVE, m: RE2JS.MULTILINE, s: RE2JS.DOTALL };
 
 /**
@@ -15,9 +17,10 @@ const FLAGS: Record<string, number> = { i: RE2JS.CASE_INSENSITIVE, m: RE2JS.MULT
  *
  * RE2 reads most Python syntax as is (`(?P<n>…)`, `\A`, inline flags, a
  * leading `]` in a class). Translated: leading global flags `(?i)`/`(?m)`/
- * `(?s)` (and `(?a)`/`(?u)`, which change nothing here), and `\Z` (Python's
- * end of text, RE2's `\z`). Backreferences and lookarounds need backtracking,
- * so they are refused, as is verbose mode: a SyntaxError says which.
+ * `(?s)` (`(?a)`/`(?u)` are accepted; `\w`, `\d`, `\s` match ASCII here, as
+ * with `(?a)` in Python), `\Z` (Python's end of text, RE2's `\z`) and
+ * `\uXXXX`. Backreferences and lookarounds need backtracking, so they are
+ * refused, as is verbose mode: a SyntaxError says which.
  */
 export function compilePattern(pattern: string): RulePattern {
   let rest = pattern;
@@ -29,7 +32,6 @@ export function compilePattern(pattern: string): RulePattern {
     }
     rest = rest.slice(lead[0].length);
   }
-  refuseBacktrackingOnly(rest);
   let compiled: RE2JS;
   try {
     compiled = RE2JS.compile(translateEscapes(rest), flags);
@@ -41,7 +43,8 @@ export function compilePattern(pattern: string): RulePattern {
 
 /**
  * `\Z` → `\z` outside character classes, `\uXXXX`/`\UXXXXXXXX` → `\x{…}`;
- * everything else is passed through.
+ * everything else is passed through. Constructs only a backtracking engine
+ * can run are refused by name here, where escapes and classes are known.
  */
 function translateEscapes(source: string): string {
   let out = '';
@@ -50,7 +53,8 @@ function translateEscapes(source: string): string {
     const ch = source[i] as string;
     if (ch === '\\') {
       const next = source[i + 1] ?? '';
-      const hex = next === 'u' ? /^[0-9a-fA-F]{4}/.exec(source.slice(i + 2)) : next === 'U' ? /^[0-9a-fA-F]{8}/.exec(source.slice(i + 2)) : null;
+      if (!inClass && /[1-9]/.test(next)) throw new SyntaxError(`backreferences (\\${next}) ${UNSUPPORTED}`);
+      const hex = next === 'u' ? /^[0-9a-fA-F]{4}/.exec(source.slice(i + 2, i + 6)) : next === 'U' ? /^[0-9a-fA-F]{8}/.exec(source.slice(i + 2, i + 10)) : null;
       if (hex) {
         out += `\\x{${hex[0]}}`;
         i += 1 + hex[0].length;
@@ -62,10 +66,13 @@ function translateEscapes(source: string): string {
       if (ch === ']') inClass = false;
       out += ch;
     } else {
+      // Bounded look-ahead: a huge pattern is scanned in linear time.
+      const construct = ch === '(' ? /^\(\?(?:P=\w+\)|<?[=!])/.exec(source.slice(i, i + 40))?.[0] : undefined;
+      if (construct) throw new SyntaxError(`${construct.startsWith('(?P=') ? 'backreferences ((?P=name))' : 'lookaround assertions'} ${UNSUPPORTED}`);
       if (ch === '[') {
         inClass = true;
         // A `]` right after `[` or `[^` is a literal in Python and in RE2.
-        const literal = /^\[\^?\]/.exec(source.slice(i))?.[0];
+        const literal = /^\[\^?\]/.exec(source.slice(i, i + 3))?.[0];
         if (literal) {
           out += literal;
           i += literal.length - 1;
@@ -76,17 +83,4 @@ function translateEscapes(source: string): string {
     }
   }
   return out;
-}
-
-const BACKTRACKING_ONLY: [RegExp, string][] = [
-  [/\(\?P=\w+\)/, 'backreferences ((?P=name))'],
-  [/\\[1-9]/, 'backreferences (\\1…\\9)'],
-  [/\(\?<?[=!]/, 'lookaround assertions'],
-];
-
-/** Constructs only a backtracking engine can run, refused by name rather than by RE2's parser message. */
-function refuseBacktrackingOnly(source: string): void {
-  for (const [construct, name] of BACKTRACKING_ONLY) {
-    if (construct.test(source)) throw new SyntaxError(`${name} are not supported: rule regexes run in linear time (RE2), without backtracking`);
-  }
 }

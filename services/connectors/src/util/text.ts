@@ -12,11 +12,14 @@ export function compareCodePoints(a: string, b: string): number {
 /** 8 000 UTF-16 units are at most 24 000 bytes of UTF-8: below a `keyword`'s 32 766. */
 export const MAX_MESSAGE_CHARS = 8000;
 
-/** A message cut to `MAX_MESSAGE_CHARS`, saying how much was left out. */
-export function boundMessage(message: string): string {
-  if (message.length <= MAX_MESSAGE_CHARS) return message;
+/**
+ * A message cut to `MAX_MESSAGE_CHARS`, saying how much was left out of
+ * `fullLength` (the original's length, when `message` was already cut).
+ */
+export function boundMessage(message: string, fullLength = message.length): string {
+  if (fullLength <= MAX_MESSAGE_CHARS) return message;
   let head = message.slice(0, MAX_MESSAGE_CHARS - 100);
   // Never end on half a surrogate pair.
   if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
-  return `${head} … (${message.length - head.length} more characters)`;
+  return `${head} … (${fullLength - head.length} more characters)`;
 }

@@ -158,6 +158,10 @@ describe('regex', () => {
     expect(() => compilePattern('a(?=b)')).toThrow(/lookaround/);
     expect(() => compilePattern('(?<!a)b')).toThrow(/lookaround/);
     expect(compilePattern('(?P<name>a)(?<other>b)').test('ab')).toBe(true);
+    // Escaped or inside a class, the same characters are plain text.
+    expect(compilePattern('\\\\1').test('\\1')).toBe(true);
+    expect(compilePattern('\\(?=x').test('(=x')).toBe(true);
+    expect(compilePattern('[(?!]+').test('(?!')).toBe(true);
   });
 
   it('runs in linear time: catastrophic patterns answer at once', () => {

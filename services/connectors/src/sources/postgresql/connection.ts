@@ -18,8 +18,8 @@ export const RAW_TYPES = { getTypeParser: () => rawText } as unknown as pg.Custo
  * defaults are. search_path is deliberately untouched: advanced-rule queries
  * are the user's SQL and may rely on it.
  */
-const sessionSetup = (statementTimeoutMs: number) => `SELECT
-  pg_catalog.set_config('statement_timeout', '${Math.trunc(statementTimeoutMs)}', false),
+const sessionSetup = (statementTimeoutMs: number | undefined) => `SELECT
+  ${statementTimeoutMs === undefined ? '' : `pg_catalog.set_config('statement_timeout', '${Math.trunc(statementTimeoutMs)}', false),`}
   pg_catalog.set_config('TimeZone', 'UTC', false),
   pg_catalog.set_config('DateStyle', 'ISO, YMD', false),
   pg_catalog.set_config('IntervalStyle', 'iso_8601', false),
@@ -65,7 +65,8 @@ export async function connect(
   options: { replication?: boolean } = {},
 ): Promise<pg.Client> {
   signal?.throwIfAborted();
-  const timeoutMs = options.replication ? 0 : settings.statementTimeoutMs;
+  // A replication connection keeps the server's (or role's) statement_timeout.
+  const timeoutMs = options.replication ? undefined : settings.statementTimeoutMs;
   const client = new pg.Client({
     // A walsender that also runs SQL: slots, streams, catalog queries.
     ...(options.replication ? ({ replication: 'database' } as pg.ClientConfig) : {}),
@@ -76,7 +77,7 @@ export async function connect(
     database: settings.database,
     ssl: settings.sslEnabled ? { rejectUnauthorized: true, ...(settings.sslCa ? { ca: settings.sslCa } : {}) } : false,
     connectionTimeoutMillis: settings.connectTimeoutMs,
-    ...(timeoutMs > 0 ? { query_timeout: timeoutMs + CLIENT_TIMEOUT_GRACE_MS } : {}),
+    ...(timeoutMs ? { query_timeout: timeoutMs + CLIENT_TIMEOUT_GRACE_MS } : {}),
     keepAlive: true,
     application_name: 'pg-es-connectors',
     types: RAW_TYPES,

@@ -29,14 +29,19 @@ export interface PgSettings {
   problems: string[];
 }
 
-/** Longer than any host, name or list a person types; a 10 MB value is a mistake, not a name. */
+/** Longer than any host or name a person types; a 10 MB value is a mistake, not a name. */
 export const MAX_VALUE_CHARS = 4096;
+/** A CA bundle (RDS's is ~160 KB) and a long table list get more room. */
+const MAX_CHARS: Record<string, number> = { ssl_ca: 1_048_576, tables: 1_048_576 };
+/** statement_timeout is an int of milliseconds in PostgreSQL; the client's timer (+10 s) must fit 2^31 − 1 ms too. */
+export const MAX_STATEMENT_TIMEOUT_SECONDS = 2_147_473;
 
 /** What makes a text value unusable anywhere in a connection: its type, NUL bytes, its size. */
 function textProblem(name: string, v: unknown): string | undefined {
   if (v !== null && typeof v === 'object') return `"${name}" must be a single value, not ${Array.isArray(v) ? 'a list' : 'an object'}`;
   if (typeof v !== 'string') return undefined;
-  if (v.length > MAX_VALUE_CHARS) return `"${name}" is too long (${v.length} characters; at most ${MAX_VALUE_CHARS})`;
+  const max = MAX_CHARS[name] ?? MAX_VALUE_CHARS;
+  if (v.length > max) return `"${name}" is too long (${v.length} characters; at most ${max})`;
   // PostgreSQL's protocol ends strings at NUL: the server would see another name than the one configured.
   if (v.includes('\0')) return `"${name}" must not contain NUL characters`;
   return undefined;
@@ -118,12 +123,19 @@ export function parseSettings(values: Record<string, unknown>): PgSettings {
     sslCa: text(values.ssl_ca),
     fieldNaming: (FIELD_NAMING_VALUES as readonly string[]).includes(naming) ? (naming as FieldNaming) : DEFAULTS.fieldNaming,
     connectTimeoutMs: integer(values.connect_timeout, DEFAULTS.connectTimeoutSeconds, 'connect_timeout', 1, problems) * 1000,
-    statementTimeoutMs: integer(values.statement_timeout, DEFAULTS.statementTimeoutSeconds, 'statement_timeout', 0, problems) * 1000,
+    statementTimeoutMs: statementTimeoutSeconds(values.statement_timeout, problems) * 1000,
     publication: text(values.publication),
     cursorColumn: text(values.cursor_column) || DEFAULTS.cursorColumn,
     cursorWindowSeconds: integer(values.cursor_window, DEFAULTS.cursorWindowSeconds, 'cursor_window', 0, problems),
     problems,
   };
+}
+
+function statementTimeoutSeconds(v: unknown, problems: string[]): number {
+  const seconds = integer(v, DEFAULTS.statementTimeoutSeconds, 'statement_timeout', 0, problems);
+  if (seconds <= MAX_STATEMENT_TIMEOUT_SECONDS) return seconds;
+  problems.push(`"statement_timeout" must be at most ${MAX_STATEMENT_TIMEOUT_SECONDS} seconds (got ${seconds}); 0 means no limit`);
+  return DEFAULTS.statementTimeoutSeconds;
 }
 
 export function assertUsable(settings: PgSettings): void {
