@@ -9,7 +9,7 @@ COMPOSE ?= scripts/compose
 WS := -w services/connectors
 
 .PHONY: help install build typecheck lint unit integration test run \
-        services-up services-down services-status docker-up docker-down offline-images \
+        services-up services-down services-status docker-up docker-down offline-images browser \
         up down logs ps reset demo demo-changes e2e bench bench-live clean
 
 help: ## List the targets
@@ -49,13 +49,16 @@ docker-down: ## Stop the private Docker engine (an engine of your own is never t
 offline-images: ## Build the base images compose/offline.yml names (Debian, Node, Elasticsearch, PostgreSQL), when their inputs changed
 	scripts/offline-images.sh
 
+browser: ## Debian's chromium for the status-page test (puppeteer-core downloads no browser); nothing when it is there
+	scripts/browser.sh
+
 unit: install ## Unit tests only
 	npm run test:unit $(WS)
 
-integration: install services-up ## Integration tests against the native services
+integration: install services-up browser ## Integration tests against the native services
 	npm run test:integration $(WS)
 
-test: install services-up docker-up build typecheck lint ## THE test command: typecheck, lint, unit, integration and e2e tests (native and compose)
+test: install services-up docker-up browser build typecheck lint ## THE test command: typecheck, lint, unit, integration and e2e tests (native and compose)
 	npm test
 
 run: install ## Run the connector service from source, in the foreground (settings: environment, then .env, then .services.env)

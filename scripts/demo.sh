@@ -76,7 +76,7 @@ Where to look, in another terminal:
   connector and its last sync:   scripts/connectors status $CONNECTOR_ID
   documents indexed so far:      curl -s '$ELASTICSEARCH_URL/$CONNECTOR_INDEX_NAME/_count'
   a search:                      curl -s '$ELASTICSEARCH_URL/$CONNECTOR_INDEX_NAME/_search?q=espresso&size=3&pretty'
-  sync again now:                scripts/connectors sync $CONNECTOR_ID
+  sync again now:                scripts/connectors sync start --wait $CONNECTOR_ID
   PostgreSQL:                    set -a; . ./.services.env; set +a; psql
 
 MSG
@@ -84,5 +84,7 @@ export CONNECTORS_ENV_FILE="$DEMO_DIR/connector.env"
 export CONNECTORS_POLL_INTERVAL="${CONNECTORS_POLL_INTERVAL:-5}"
 export HTTP_PORT
 echo $$ > "$DEMO_DIR/service.pid"
+# Readable lines for the person watching the demo; LOG_FORMAT=json for ECS.
+export LOG_FORMAT="${LOG_FORMAT:-pretty}"
 # The start script's heap flags (services/connectors/package.json).
 exec node --max-semi-space-size=2 --max-old-space-size=512 --expose-gc services/connectors/dist/main.js

@@ -4,6 +4,7 @@ import { HttpListenError } from './http/server.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { errorMessage, redactText, registerSecret } from './log/redact.js';
 import { runService, StartupError } from './service/app.js';
+import { stopSignals } from './service/shutdown.js';
 import { defaultSources } from './sources/index.js';
 
 /** Entry point: config → logger → service, until SIGTERM/SIGINT. */
@@ -21,20 +22,10 @@ async function main(): Promise<number> {
   secretsOf(config).forEach(registerSecret);
   const log = createLogger(config.logLevel, undefined, config.logFormat);
 
-  const shutdown = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (shutdown.signal.aborted) {
-      log.warn(`second ${signal}: exiting without waiting for jobs`);
-      process.exit(130);
-    }
-    log.info(`${signal} received: shutting down`);
-    shutdown.abort();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const stop = stopSignals(log, config.shutdownTimeoutMs);
 
   try {
-    await runService(config, defaultSources(), log, shutdown.signal);
+    await runService(config, defaultSources(), log, stop);
     log.info('stopped');
     return 0;
   } catch (err) {

@@ -18,8 +18,8 @@ export const EXIT = {
 export const EXIT_CODES_HELP = `
 Exit codes:
   0   done
-  1   a failed job, an unknown connector id, or another failure
-  2   bad usage (unknown option, bad --type, a job type the connector does not support)
+  1   a failed or canceled job, an unknown connector or job id, or another failure
+  2   bad usage (unknown option or field, an invalid value or schedule, a job type the connector does not support)
   3   cannot reach Elasticsearch
   78  configuration error`;
 

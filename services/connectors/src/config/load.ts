@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { parse as parseYaml } from 'yaml';
+import type { LogFormat } from '../log/logger.js';
 import { redactText } from '../log/redact.js';
 import { rawConfigSchema, SETTINGS, type RawConfig } from './schema.js';
 
@@ -43,11 +44,14 @@ export interface Config {
   incremental: { maxDurationMs: number; idleMs: number; checkIntervalMs: number };
   heartbeatIntervalMs: number;
   cleanupIntervalMs: number;
+  shutdownTimeoutMs: number;
   idleJobThresholdMs: number;
   maxConcurrentSyncs: number;
   http: { port: number; host: string };
+  /** The status page may start syncs and cancel jobs (otherwise it is read-only). */
+  statusPageActions: boolean;
   logLevel: string;
-  logFormat: RawConfig['LOG_FORMAT'];
+  logFormat: LogFormat;
 }
 
 export class ConfigError extends Error {
@@ -218,6 +222,7 @@ function toConfig(raw: RawConfig): Config {
     pollIntervalMs: raw.CONNECTORS_POLL_INTERVAL * 1000,
     heartbeatIntervalMs: raw.CONNECTORS_HEARTBEAT_INTERVAL * 1000,
     cleanupIntervalMs: raw.CONNECTORS_CLEANUP_INTERVAL * 1000,
+    shutdownTimeoutMs: raw.CONNECTORS_SHUTDOWN_TIMEOUT * 1000,
     idleJobThresholdMs: raw.CONNECTORS_IDLE_JOB_THRESHOLD * 1000,
     maxConcurrentSyncs: raw.CONNECTORS_MAX_CONCURRENT_SYNCS,
     replicationWarnBytes: raw.CONNECTORS_REPLICATION_WARN_MB * 1_048_576,
@@ -229,8 +234,10 @@ function toConfig(raw: RawConfig): Config {
       checkIntervalMs: raw.CONNECTORS_INCREMENTAL_CHECK_INTERVAL * 1000,
     },
     http: { port: raw.HTTP_PORT, host: raw.HTTP_HOST },
+    statusPageActions: raw.STATUS_PAGE_ACTIONS,
     logLevel: raw.LOG_LEVEL,
-    logFormat: raw.LOG_FORMAT,
+    // A person at a terminal reads lines; a pipe or a container's log driver gets ECS JSON.
+    logFormat: raw.LOG_FORMAT === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : raw.LOG_FORMAT,
   };
 }
 

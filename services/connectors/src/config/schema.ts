@@ -22,6 +22,7 @@ export const SETTINGS = {
   CONNECTORS_HEARTBEAT_INTERVAL: 'Seconds between connector check-ins',
   CONNECTORS_CLEANUP_INTERVAL: 'Seconds between cleanup passes over orphaned and idle jobs',
   CONNECTORS_IDLE_JOB_THRESHOLD: 'A running job not seen for this many seconds is marked error',
+  CONNECTORS_SHUTDOWN_TIMEOUT: 'Seconds a graceful stop (SIGTERM) may take to suspend running jobs before the process exits anyway; keep it below the container stop grace period',
   CONNECTORS_MAX_CONCURRENT_SYNCS: 'Sync jobs one process runs at once',
   CONNECTORS_MAX_CONSECUTIVE_DOCUMENT_ERRORS: 'A sync ends in error once this many documents in a row failed to index (Elastic: 10)',
   CONNECTORS_INCREMENTAL_MAX_DURATION: 'Seconds an incremental sync job streams changes before it completes (the next scheduled one continues)',
@@ -35,9 +36,10 @@ export const SETTINGS = {
   CONNECTORS_ENV_FILE: 'Optional extra env file (KEY=value lines), e.g. written by the setup job',
   HTTP_PORT: 'Port of the /health, /ready and /metrics endpoints (0 disables)',
   HTTP_HOST: 'Address the HTTP endpoints bind to',
+  STATUS_PAGE_ACTIONS: 'Let the status page (HTTP_PORT, path /) start syncs and cancel jobs; off, it only shows them',
   LOG_LEVEL: 'trace | debug | info | warn | error | fatal',
   USE_DOTENV: 'Read .env (the nearest, from the working folder up): true | false; .services.env is always read',
-  LOG_FORMAT: 'json (ECS, for log shippers) | pretty (one readable line per event, for a terminal)',
+  LOG_FORMAT: 'auto (pretty on a terminal, json otherwise) | json (ECS, for log shippers) | pretty (one readable line per event)',
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -121,6 +123,7 @@ export const rawConfigSchema = z
     CONNECTORS_HEARTBEAT_INTERVAL: seconds(300),
     CONNECTORS_CLEANUP_INTERVAL: seconds(300),
     CONNECTORS_IDLE_JOB_THRESHOLD: seconds(300),
+    CONNECTORS_SHUTDOWN_TIMEOUT: seconds(25, 1),
     CONNECTORS_MAX_CONCURRENT_SYNCS: positiveInt(1, 64),
     CONNECTORS_MAX_CONSECUTIVE_DOCUMENT_ERRORS: positiveInt(10, 1_000_000),
     CONNECTORS_INCREMENTAL_MAX_DURATION: seconds(120, 1),
@@ -140,12 +143,13 @@ export const rawConfigSchema = z
       .max(65535, { message: 'must be between 0 and 65535' })
       .default(8080),
     HTTP_HOST: z.string().default('0.0.0.0'),
+    STATUS_PAGE_ACTIONS: flag,
     LOG_LEVEL: z
       .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
         error: 'must be one of trace, debug, info, warn, error, fatal, silent',
       })
       .default('info'),
-    LOG_FORMAT: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).default('json'),
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty'], { error: 'must be auto, json or pretty' }).default('auto'),
     USE_DOTENV: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
     connectors: z.array(connectorEntrySchema).default([]),
   })

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../log/redact.js';
 import { metricsRegistry } from '../service/metrics.js';
+import type { StatusApi } from './status/api.js';
+import { handleStatusRequest } from './status/routes.js';
 
 export interface HealthReport {
   /** The process is alive and its loops are turning. */
@@ -54,16 +56,20 @@ export interface HttpServer {
 }
 
 /**
- * /health (liveness), /ready (readiness), /metrics (Prometheus text). Rejects
- * with an `HttpListenError` when the address cannot be listened on.
+ * /health (liveness), /ready (readiness), /metrics (Prometheus text), and with
+ * `statusApi` the status page at / with its /api/ endpoints (`statusApi`
+ * returns undefined until the service can answer them). Rejects with an
+ * `HttpListenError` when the address cannot be listened on.
  */
 export async function startHttpServer(
   opts: { port: number; host: string },
   report: () => HealthReport,
   log: Logger,
+  statusApi?: () => StatusApi | undefined,
 ): Promise<HttpServer> {
   const server = http.createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0];
+    const [url = '/', query = ''] = (req.url ?? '/').split(/\?(.*)/s);
+    if (statusApi && handleStatusRequest(req, res, url, query, statusApi(), log)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -90,6 +96,7 @@ export async function startHttpServer(
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ http: { port } }, `health endpoint on http://${opts.host}:${port}/health`);
+  if (statusApi) log.info({ http: { port } }, `status page on http://${opts.host}:${port}/`);
   return {
     port,
     close: () =>

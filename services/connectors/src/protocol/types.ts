@@ -146,6 +146,22 @@ export interface JobConnectorSnapshot {
 }
 
 /** A sync-job document; optional fields are absent until set (reference A.4). */
+/**
+ * \`metadata.progress\` of a running full sync (ours, not Elastic's): where the
+ * read is, for the CLI's progress bar and the status page. Absent when the
+ * source does not say.
+ */
+export interface JobProgress {
+  /** The table, or query, being read. */
+  table: string;
+  tables_done: number;
+  tables_total: number;
+  /** Documents read so far, rules' exclusions included. */
+  rows_read: number;
+  /** The source's estimate of all the rows to read. */
+  estimated_rows?: number;
+}
+
 export interface SyncJobDoc {
   cancelation_requested_at?: string | null;
   canceled_at?: string | null;

@@ -2,11 +2,13 @@ import type { Config } from '../config/load.js';
 import { createEsClient } from '../es/client.js';
 import { preflight } from '../es/preflight.js';
 import { startHttpServer, type HttpServer } from '../http/server.js';
+import { StatusApi } from '../http/status/api.js';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../log/redact.js';
 import { createProtocolStore } from '../protocol/detect.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import { ConnectorRuntime, type RuntimeSettings } from './runtime.js';
+import { sleep } from '../util/sleep.js';
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -34,6 +36,8 @@ export async function runService(
   let runtime: ConnectorRuntime | undefined;
   let ready = false;
   let http: HttpServer | undefined;
+  // The status page answers once the runtime exists; until then it says the service is starting.
+  let statusApi: StatusApi | undefined;
   try {
     if (config.http.port > 0) {
       http = await startHttpServer(
@@ -44,6 +48,7 @@ export async function runService(
           details: runtime ? { ...runtime.status } : { phase: 'starting' },
         }),
         log,
+        () => statusApi,
       );
     }
     await preflight(client, log, {
@@ -58,6 +63,15 @@ export async function runService(
 
     runtime = new ConnectorRuntime(store, client, sources, { ...config, ...overrides }, log);
     runtime.start();
+    const served = runtime;
+    statusApi = new StatusApi({
+      store,
+      client,
+      listServed: () => served.listServed(),
+      actions: config.statusPageActions,
+      problem: () => served.serviceProblem(),
+      wakeJobs: () => served.wakeJobs(),
+    });
     ready = true;
     await new Promise<void>((resolve) => {
       if (signal.aborted) resolve();
@@ -79,7 +93,7 @@ async function ensureIndicesWithRetry(fn: () => Promise<void>, log: Logger, sign
     } catch (err) {
       if (attempt >= 10 || signal.aborted) throw err;
       log.warn(`connector indices not ready (attempt ${attempt}/10): ${errorMessage(err)}`);
-      await new Promise((r) => setTimeout(r, Math.min(1000 * attempt, 10_000)));
+      await sleep(Math.min(1000 * attempt, 10_000), signal);
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '../log/logger.js';
+import { withContext, type Logger } from '../log/logger.js';
 import { errorMessage } from '../log/redact.js';
 import { lockField } from '../protocol/documents.js';
 import type { ConnectorSelector, ProtocolStore } from '../protocol/store.js';
@@ -61,7 +61,7 @@ export async function tendChain(
 ): Promise<string | null> {
   const cursor = connector.doc.sync_cursor;
   if (cursor == null) return null;
-  const clog = log.child({ connector: { id: connector.id } });
+  const clog = withContext(log, { connector: { id: connector.id } });
   if (connector.doc.scheduling?.incremental?.enabled) {
     const retained = await withCapture(sources, connector, clog, (c) => c.retention(cursor));
     if (retained?.bytes == null) return null;
@@ -88,7 +88,7 @@ export async function dropChainsOfDeleted(store: ProtocolStore, selector: Connec
   let dropped = 0;
   for (const connector of await store.listDeletedConnectors(selector)) {
     if (connector.doc.sync_cursor == null) continue;
-    const clog = log.child({ connector: { id: connector.id } });
+    const clog = withContext(log, { connector: { id: connector.id } });
     try {
       await withCapture(sources, connector, clog, (c) => c.dropChain(connector.doc.sync_cursor));
     } catch (err) {

@@ -1,14 +1,14 @@
 import os from 'node:os';
 import type { Client } from '@elastic/elasticsearch';
-import type { Logger } from '../log/logger.js';
+import { withContext, type Logger } from '../log/logger.js';
 import { errorMessage } from '../log/redact.js';
 import { lockErrorField, lockField, rulesEnabled } from '../protocol/documents.js';
 import { statusOf } from '../protocol/index-store.js';
-import type { ProtocolStore } from '../protocol/store.js';
-import { DEFAULT_PIPELINE, type BasicRule, type ConnectorDoc, type ConnectorRecord, type JobRecord, type JobStatus, type SyncJobDoc } from '../protocol/types.js';
+import type { JobStats, ProtocolStore } from '../protocol/store.js';
+import { DEFAULT_PIPELINE, type BasicRule, type ConnectorDoc, type ConnectorRecord, type JobProgress, type JobRecord, type JobStatus, type SyncJobDoc } from '../protocol/types.js';
 import { configurationValues, validateConfiguration } from '../sources/configuration.js';
 import type { SourceRegistry } from '../sources/registry.js';
-import { ChainBroken, type DataSource, type SyncNotice } from '../sources/types.js';
+import { ChainBroken, type DataSource, type ReadProgress, type SyncNotice } from '../sources/types.js';
 import { runFullSync, type SyncProgress, type SyncResult } from '../sync/full-sync.js';
 import { validateBasicRules } from '../sync/filtering-validation.js';
 import { runIncrementalSync } from '../sync/incremental-sync.js';
@@ -66,7 +66,7 @@ export class JobRunner {
     readonly job: JobRecord,
     private readonly opts: JobRunnerOptions,
   ) {
-    this.log = opts.log.child({ job: { id: job.id, type: job.doc.job_type }, connector: { id: job.doc.connector.id } });
+    this.log = withContext(opts.log, { job: { id: job.id, type: job.doc.job_type }, connector: { id: job.doc.connector.id } });
   }
 
   get id(): string {
@@ -138,7 +138,7 @@ export class JobRunner {
     const started = Date.now();
     jobsRunning.inc();
     const snapshot = this.job.doc.connector;
-    const reporter = setInterval(() => this.report(), this.opts.reportIntervalMs ?? 10_000);
+    const reporter = setInterval(() => this.report(), this.opts.reportIntervalMs ?? 2_000);
     const watcher = setInterval(() => void this.watch(), this.opts.checkIntervalMs ?? 1000);
     let outcome: Outcome;
     let source: DataSource | undefined;
@@ -317,11 +317,14 @@ export class JobRunner {
     }
   }
 
-  private stats() {
+  private stats(): JobStats {
+    const source = this.progress.source;
     return {
       indexed_document_count: this.progress.indexed,
       indexed_document_volume: Math.round(this.progress.indexedBytes / 1_048_576),
       deleted_document_count: this.progress.deleted,
+      // For progress displays (CLI, status page): where the read is and how much there is to read.
+      ...(source ? { metadata: { progress: jobProgress(source, this.progress.read) } } : {}),
     };
   }
 
@@ -504,4 +507,8 @@ async function retry<T>(fn: () => Promise<T>, log: Logger, what: string): Promis
       delay = Math.min(delay * 2, 10_000);
     }
   }
+}
+
+function jobProgress(p: ReadProgress, rowsRead: number): JobProgress {
+  return { table: p.table, tables_done: p.tablesDone, tables_total: p.tablesTotal, rows_read: rowsRead, ...(p.estimatedRows !== undefined ? { estimated_rows: p.estimatedRows } : {}) };
 }

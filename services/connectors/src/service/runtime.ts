@@ -3,7 +3,7 @@ import type { Config } from '../config/load.js';
 import { createEsClient } from '../es/client.js';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../log/redact.js';
-import type { ProtocolStore } from '../protocol/store.js';
+import type { ConnectorSelector, ProtocolStore } from '../protocol/store.js';
 import type { ConnectorRecord, JobType } from '../protocol/types.js';
 import type { SourceRegistry } from '../sources/registry.js';
 import { Cleanup } from './cleanup.js';
@@ -140,11 +140,18 @@ export class ConnectorRuntime {
     return null;
   }
 
+  /** Which connectors this process serves: the ids it was given, or in worker mode its service types. */
+  private selector(): ConnectorSelector {
+    return { ids: this.settings.connectors.map((c) => c.id), serviceTypes: this.settings.serviceTypes };
+  }
+
+  /** The connectors this process serves, as their documents are now (the status page reads them). */
+  listServed(): Promise<ConnectorRecord[]> {
+    return this.store.listConnectors(this.selector());
+  }
+
   private async refreshServed(): Promise<ConnectorRecord[]> {
-    this.served = await this.store.listConnectors({
-      ids: this.settings.connectors.map((c) => c.id),
-      serviceTypes: this.settings.serviceTypes,
-    });
+    this.served = await this.listServed();
     this.status.connectors = this.served.length;
     return this.served;
   }
@@ -258,8 +265,7 @@ export class ConnectorRuntime {
   }
 
   private async runCleanup(): Promise<void> {
-    const selector = { ids: this.settings.connectors.map((c) => c.id), serviceTypes: this.settings.serviceTypes };
-    await dropChainsOfDeleted(this.store, selector, this.sources, this.log);
+    await dropChainsOfDeleted(this.store, this.selector(), this.sources, this.log);
     const result = await this.cleanup.run(this.served.length ? this.served : await this.refreshServed());
     if (result.idle || result.orphaned || result.unlocked || result.malformed) this.log.info({ cleanup: result }, 'cleanup pass finished');
   }

@@ -52,6 +52,16 @@ export interface ChainStart {
   onCursor(cursor: unknown): void;
 }
 
+/** Where a full read stands, reported as each table (or query) starts: for progress displays. */
+export interface ReadProgress {
+  /** The table (or `rule <id>` for an advanced-rule query) being read. */
+  table: string;
+  tablesDone: number;
+  tablesTotal: number;
+  /** The source's own estimate of the rows to read (PostgreSQL: pg_class.reltuples), when it has one. */
+  estimatedRows?: number;
+}
+
 export interface ReadOptions {
   /** Read from the starting point of a new change-capture chain. */
   startChain?: ChainStart;
@@ -62,6 +72,7 @@ export interface ReadOptions {
   signal: AbortSignal;
   /** Called for every condition worth showing on the job, besides logging it. */
   notice(n: SyncNotice): void;
+  progress?(p: ReadProgress): void;
 }
 
 /** Thrown for anything the user must fix (bad host, credentials, missing table…). */

@@ -4,7 +4,7 @@ import type { ItemFailure } from '../es/bulk-sink.js';
 import { countDocuments, ensureContentIndex } from '../es/content-index.js';
 import type { Logger } from '../log/logger.js';
 import type { BasicRule, Pipeline } from '../protocol/types.js';
-import { FIELD_KINDS, type ChainStart, type DataSource, type SyncNotice } from '../sources/types.js';
+import { FIELD_KINDS, type ChainStart, type DataSource, type ReadProgress, type SyncNotice } from '../sources/types.js';
 import { compileRules } from './rules.js';
 import { staleDocuments, takeCheckpoints } from './stale-docs.js';
 import { createSink, documentBody, ITEM_ERROR_LIMITS, resolvePipeline, SyncError } from './writer.js';
@@ -23,6 +23,8 @@ export interface SyncProgress {
   dropped: number;
   /** Documents read from the source. */
   read: number;
+  /** Where the source's read stands, when it says. */
+  source?: ReadProgress;
 }
 
 export interface SyncResult extends SyncProgress {
@@ -106,6 +108,9 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
       // Sources log their notices themselves; these go on the job.
       notice(n) {
         if (notices.length < MAX_NOTICES) notices.push(n);
+      },
+      progress(p) {
+        progress.source = p;
       },
     });
     for await (const doc of documents) {

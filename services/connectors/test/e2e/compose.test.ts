@@ -11,6 +11,8 @@ import { ComposeProject, composeAvailable, composeFiles } from './compose.js';
 import { startCompose } from './stack.js';
 import { REPO_ROOT } from '../helpers/services.js';
 import { eventually } from '../helpers/eventually.js';
+import { FaultRun } from '../helpers/fault-run.js';
+import { findSecrets } from '../helpers/hostile.js';
 
 /**
  * The compose distribution itself, through the real Compose CLI: the overlays,
@@ -20,6 +22,9 @@ import { eventually } from '../helpers/eventually.js';
 const available = await composeAvailable();
 const OFFLINE = 'compose/offline.yml';
 const MB = 1024 * 1024;
+/** The seed's least-privilege role the connector reads with (compose defaults). */
+const READER = process.env.SEED_CONNECTOR_ROLE ?? 'connector_reader';
+const READER_PASSWORD = process.env.SEED_CONNECTOR_PASSWORD ?? 'readerdemo';
 
 type Json = Record<string, unknown>;
 
@@ -69,6 +74,7 @@ describe.skipIf(!available)('the compose stack', () => {
   const figures: Record<string, string> = {};
   let es: Client;
   let db: pg.Client;
+  let databaseUrl: string;
   let connectorId: string;
   let indexName: string;
 
@@ -87,8 +93,8 @@ describe.skipIf(!available)('the compose stack', () => {
     connectorId = stack.connectorId;
     indexName = stack.indexName;
     es = new Client({ node: stack.elasticsearchUrl, ...(stack.auth ? { auth: stack.auth } : {}) });
-    db = new pg.Client({ connectionString: stack.databaseUrl });
-    await db.connect();
+    databaseUrl = stack.databaseUrl;
+    db = await connect();
     const first = await until('first sync', async () => ((await latestJob())?.status === 'completed' ? latestJob() : undefined));
     figures['up to first sync completed'] = `${((Date.parse(first!.completed_at!) - upStarted) / 1000).toFixed(1)} s`;
   }, 1_800_000);
@@ -99,6 +105,14 @@ describe.skipIf(!available)('the compose stack', () => {
     await es?.close();
     await project.down().catch(() => undefined);
   }, 300_000);
+
+  async function connect(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    // A restarted postgres container drops it: the next query fails instead of the process crashing.
+    client.on('error', () => undefined);
+    await client.connect();
+    return client;
+  }
 
   const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 300_000) =>
     eventually(what, fn, { timeoutMs, context: () => project.logs() });
@@ -183,6 +197,126 @@ describe.skipIf(!available)('the compose stack', () => {
     expect((await es.count({ index: indexName })).count).toBe(expected);
     expect(await es.exists({ index: indexName, id: `demo_public_reviews_10150000` })).toBe(true);
     await db.query('DELETE FROM public.reviews WHERE id > 10000000');
+  });
+
+  // The faults that differ in containers: stopped, paused, restarted and killed
+  // containers. Blocks on indices act the same whatever runs Elasticsearch, so
+  // they stay in the native suite (test/integration/faults.test.ts).
+  describe('faults, as in the native suite, on the containers', () => {
+    // Small bulk requests, one at a time, so a sync lasts long enough for a
+    // fault to land inside it; short request timeouts and quick cleanup so the
+    // scenarios take seconds. Set through .env variables, as a user would.
+    const SLOW_SYNC = {
+      CONNECTORS_BULK_MAX_DOCS: '200',
+      CONNECTORS_BULK_CONCURRENCY: '1',
+      ELASTICSEARCH_REQUEST_TIMEOUT: '5',
+      ELASTICSEARCH_MAX_RETRIES: '8',
+      CONNECTORS_IDLE_JOB_THRESHOLD: '8',
+      CONNECTORS_CLEANUP_INTERVAL: '2',
+    };
+    const report: string[] = [];
+    let faults: FaultRun;
+    const sourceValues = () => {
+      const url = new URL(databaseUrl);
+      return {
+        host: url.hostname, port: Number(url.port), username: decodeURIComponent(url.username), password: decodeURIComponent(url.password),
+        database: url.pathname.slice(1), schema: 'public', tables: TABLES.join(','), fetch_size: 1000, retry_count: 3, ssl_enabled: false, ssl_ca: '',
+      };
+    };
+    /** Rows edited, deleted and added: only a sync can make the index equal the source again. */
+    const editSource = (round: number) =>
+      db.query(`UPDATE public.reviews SET title = 'edited in round ${round} ' || id WHERE id % 97 = ${round};
+        DELETE FROM public.reviews WHERE id % 997 = ${round};
+        INSERT INTO public.reviews (id, product_id, customer_id, rating, title, body, verified_purchase, created_at)
+          SELECT 20000000 + ${round} * 100 + g, (SELECT id FROM public.products LIMIT 1), (SELECT min(id) FROM public.customers), 1, 'added in round ${round}', 'fault', true, now()
+          FROM generate_series(1, 20) AS g`);
+    const incremental = async (enabled: boolean) => {
+      const store = await createProtocolStore(es, 'auto', createLogger('silent'));
+      const doc = (await store.getConnector(connectorId))!.doc;
+      await store.updateConnector(connectorId, { scheduling: { ...doc.scheduling, incremental: { ...doc.scheduling.incremental, enabled } } });
+    };
+    /** A sync under way (2 000 documents indexed), ready for a fault. */
+    async function underWay(round: number): Promise<string> {
+      await editSource(round);
+      const id = await faults.startSync();
+      await faults.whenIndexed(id, 2_000);
+      return id;
+    }
+
+    beforeAll(async () => {
+      // Enough rows that a sync of small bulk requests lasts several seconds, so a fault lands inside it.
+      await db.query(`INSERT INTO public.reviews (id, product_id, customer_id, rating, title, body, verified_purchase, created_at)
+        SELECT 30000000 + g, (SELECT id FROM public.products LIMIT 1), (SELECT min(id) FROM public.customers), 1 + g % 5,
+               'fault test ' || g, repeat('padding ', 20), true, now()
+        FROM generate_series(1, 30000) AS g`);
+      // Incremental jobs would carry the edits over too, and hide a full sync that lost them.
+      await incremental(false);
+      Object.assign(project.vars, SLOW_SYNC);
+      await project.compose(['up', '--detach', '--no-build', '--no-deps', '--wait', '--wait-timeout', '300', 'connectors']);
+      faults = new FaultRun({
+        client: es, store: await createProtocolStore(es, 'auto', createLogger('silent')), connectorId, index: indexName,
+        values: sourceValues, report, context: () => project.logs(),
+      });
+    }, 600_000);
+
+    afterAll(async () => {
+      console.log(`compose faults:\n${report.join('\n')}`);
+      for (const key of Object.keys(SLOW_SYNC)) delete project.vars[key];
+      await project.compose(['up', '--detach', '--no-build', '--no-deps', '--wait', '--wait-timeout', '300', 'connectors']).catch(() => undefined);
+      await incremental(true).catch(() => undefined);
+      await db.query('DELETE FROM public.reviews WHERE id > 20000000');
+    }, 600_000);
+
+    it('`docker compose restart postgres` mid-sync: the read reconnects and completes', async () => {
+      const id = await underWay(1);
+      await db.end();
+      await project.compose(['restart', 'postgres']);
+      // The published port accepts before the server inside does.
+      db = await until('postgres to accept connections again', () => connect(), 60_000);
+      await faults.settle('postgres restarted', id, [{ status: 'completed' }]);
+    });
+
+    it('the reading backend killed (pg_terminate_backend) mid-read: reconnected, completed', async () => {
+      const id = await underWay(2);
+      const killed = await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND backend_type = 'client backend'`, [READER]);
+      expect(killed.rowCount).toBeGreaterThan(0);
+      await faults.settle('backend terminated', id, [{ status: 'completed' }]);
+    });
+
+    it('`docker compose pause elasticsearch` for 30 s mid-sync: timed out and retried, or a truthful error and a repair', async () => {
+      const id = await underWay(3);
+      await project.compose(['pause', 'elasticsearch']);
+      await new Promise((r) => setTimeout(r, 30_000));
+      await project.compose(['unpause', 'elasticsearch']);
+      await faults.settle('elasticsearch paused 30 s', id, [{ status: 'completed' }, { status: 'error', error: /^Elasticsearch (did not answer in time|unreachable): / }]);
+    });
+
+    it('`docker compose stop elasticsearch` for 20 s mid-sync, then start: carries on or says why it stopped', async () => {
+      const id = await underWay(4);
+      await project.compose(['stop', 'elasticsearch']);
+      await new Promise((r) => setTimeout(r, 20_000));
+      await project.compose(['start', 'elasticsearch']);
+      // A stopped container's name no longer resolves or answers: refused or timed out, either is the truth.
+      await faults.settle('elasticsearch stopped 20 s', id, [{ status: 'completed' }, { status: 'error', error: /^Elasticsearch (unreachable|did not answer in time): / }]);
+    });
+
+    it('`docker compose kill connectors` (SIGKILL) mid-sync: cleanup ends the job in error after restart; the next sync repairs', async () => {
+      const id = await underWay(7);
+      await project.compose(['kill', '--signal', 'SIGKILL', 'connectors']);
+      // Not `start`: it would run the one-shot seed and setup again too.
+      await project.compose(['up', '--detach', '--no-build', '--no-deps', 'connectors']);
+      await faults.settle('connectors SIGKILLed', id, [{ status: 'error', error: /^The job has not seen any update for some time\.$/ }]);
+    });
+
+    it('no secret in any container log or document', async () => {
+      const logs = (await project.compose(['logs', '--no-color'])).split('\n');
+      const secrets = [READER_PASSWORD, process.env.POSTGRES_PASSWORD ?? 'postgresdemo', process.env.ELASTIC_PASSWORD ?? 'elasticdemo'];
+      const apiKey = /^ELASTICSEARCH_API_KEY=(.+)$/m.exec(await project.compose(['exec', '-T', 'connectors', 'cat', '/run/connectors/connector.env']))?.[1];
+      if (apiKey) secrets.push(apiKey);
+      const hits = await findSecrets(es, secrets, logs, [connectorId]);
+      report.push(`secrets found: ${hits.length} in ${logs.length} log lines (${secrets.length} secrets${apiKey ? ', the API key among them' : ''})`);
+      expect(hits).toEqual([]);
+    });
   });
 
   it('with compose/replicas.yml, three replicas run each of 12 queued jobs exactly once', async () => {

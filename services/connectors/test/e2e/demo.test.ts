@@ -106,7 +106,8 @@ describe('make demo', () => {
 
   it('Ctrl-C stops it cleanly', async () => {
     const [code, signal] = await ctrlC();
-    expect(output.some((l) => l.includes('"message":"stopped"')), output.slice(-10).join('\n')).toBe(true);
+    // make demo logs readable lines (LOG_FORMAT=pretty), not JSON.
+    expect(output.some((l) => / INFO: stopped$/.test(l)), output.slice(-10).join('\n')).toBe(true);
     expect(code === 0 || signal === 'SIGINT', `exit ${code} ${signal}`).toBe(true);
   });
 

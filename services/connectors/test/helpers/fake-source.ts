@@ -42,7 +42,9 @@ export const fakeSource: DataSourceFactory = {
       async contentMappings() {
         return { properties: { n: { type: 'long' }, label: { type: 'keyword' }, title: { type: 'text' } } };
       },
-      async *documents({ signal }): AsyncGenerator<SourceDocument> {
+      async *documents({ signal, progress }): AsyncGenerator<SourceDocument> {
+        // As a source with a row estimate does: one "table", its size known up front.
+        progress?.({ table: 'fake', tablesDone: 0, tablesTotal: 1, estimatedRows: count });
         const es = new Client({ node: process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9250' });
         try {
           await es.index({ index: MARKER_INDEX, document: { label, pid: process.pid, at: new Date().toISOString() }, refresh: true });

@@ -45,7 +45,7 @@ describe('connectors command line', () => {
   });
 
   it('sync queues an on-demand job and status shows it', async () => {
-    const { stdout } = await connectors('sync', id);
+    const { stdout } = await connectors('sync', 'start', id);
     const jobId = /queued full sync job (\S+)/.exec(stdout)?.[1];
     expect(jobId).toBeTruthy();
     const jobs = await jobsOf(client, id);
@@ -77,7 +77,7 @@ describe('connectors command line', () => {
   });
 
   it('refuses incremental sync for a connector without it, before any job is written', async () => {
-    await expect(connectors('sync', fresh, '--type', 'incremental')).rejects.toMatchObject({
+    await expect(connectors('sync', 'start', fresh, '--type', 'incremental')).rejects.toMatchObject({
       code: 2,
       stderr: `connector ${fresh} does not support incremental sync (features.incremental_sync.enabled is false); use --type full\n`,
     });
@@ -90,7 +90,7 @@ describe('connectors command line', () => {
     doc.features = postgresqlSource.features();
     await store(client).putConnector(pgId, doc);
     try {
-      const { stdout } = await connectors('sync', pgId, '--type', 'incremental');
+      const { stdout } = await connectors('sync', 'start', pgId, '--type', 'incremental');
       const jobs = await jobsOf(client, pgId);
       expect(jobs.map((j) => [j.doc.job_type, j.doc.status, j.doc.trigger_method])).toEqual([['incremental', 'pending', 'on_demand']]);
       expect(stdout).toBe(`queued incremental sync job ${jobs[0]!.id} for connector ${pgId}\n`);
@@ -100,18 +100,18 @@ describe('connectors command line', () => {
   });
 
   it('sync of an unknown connector exits 1 and writes no job', async () => {
-    await expect(connectors('sync', missing)).rejects.toMatchObject({ code: 1, stderr: `connector "${missing}" not found\n` });
+    await expect(connectors('sync', 'start', missing)).rejects.toMatchObject({ code: 1, stderr: `connector "${missing}" not found\n` });
     expect(await jobsOf(client, missing)).toEqual([]);
   });
 
   it('rejects a bad job type as bad usage', async () => {
-    await expect(connectors('sync', id, '--type', 'partial')).rejects.toMatchObject({
+    await expect(connectors('sync', 'start', id, '--type', 'partial')).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining("argument 'partial' is invalid. Allowed choices are full, incremental."),
     });
   });
 
-  it.each([['setup'], ['status', 'any'], ['sync', 'any']])('%s: unreachable Elasticsearch is one line and exit 3, quickly', async (...args) => {
+  it.each([['setup'], ['status', 'any'], ['sync', 'start', 'any'], ['connector', 'list'], ['sync', 'list'], ['index', 'count', 'any']])('%s: unreachable Elasticsearch is one line and exit 3, quickly', async (...args) => {
     const started = Date.now();
     const err = await connectorsWith({ ELASTICSEARCH_URL: 'http://127.0.0.1:1', ELASTICSEARCH_MAX_WAIT: '2' }, ...args).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(15_000);

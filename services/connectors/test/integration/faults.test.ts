@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONNECTORS_ALIAS } from '../../src/protocol/indices.js';
-import type { SyncJobDoc } from '../../src/protocol/types.js';
 import { elasticsearchPid, freeze, rejectingProxy, restartPostgresql, startElasticsearch, stopElasticsearch } from '../helpers/faults.js';
+import { FaultRun } from '../helpers/fault-run.js';
+import { repeatedKeys } from '../helpers/log-lines.js';
 import { findSecrets, responsiveness } from '../helpers/hostile.js';
-import { indexVersusSource } from '../helpers/index-equality.js';
 import { createDatabase, dropDatabase, pgService, sourceValues, withAdmin } from '../helpers/pg-fixtures.js';
 import { connectorDoc, createPgConnector, deleteConnectors } from '../helpers/pg-runtime-helpers.js';
 import { esClient, esUrl, startService, stopAll, store, waitFor, type ServiceProcess } from '../helpers/runtime-harness.js';
@@ -41,8 +41,6 @@ const SLOW_SYNC = {
   CONNECTORS_IDLE_JOB_THRESHOLD: '8',
 };
 
-const terminal = (j?: SyncJobDoc) => !!j && ['completed', 'error', 'canceled'].includes(j.status);
-
 describe('faults: nothing lost, documents that tell the truth, the service serving on', () => {
   let client: Client;
   let service: ServiceProcess;
@@ -68,49 +66,13 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
     );
   }
 
-  async function job(id: string): Promise<SyncJobDoc | undefined> {
-    return (await store(client).getJob(id))?.doc;
-  }
-
-  async function whenIndexed(jobId: string, documents: number): Promise<void> {
-    await waitFor(`${documents} documents of job ${jobId}`, async () => {
-      const j = await job(jobId);
-      if (terminal(j)) throw new Error(`job ${jobId} ended before the fault: ${j?.status} ${j?.error ?? ''}`);
-      return (j?.indexed_document_count ?? 0) >= documents;
-    }, 60_000, 100);
-  }
-
-  async function finished(jobId: string, timeoutMs = 180_000): Promise<SyncJobDoc> {
-    return waitFor(`job ${jobId} to end`, async () => {
-      const j = await job(jobId);
-      return terminal(j) ? j : undefined;
-    }, timeoutMs, 500);
-  }
-
-  /**
-   * The faulted job's outcome, then (unless it completed) a repair sync; either
-   * way the index must equal the source afterwards.
-   */
-  async function settle(name: string, jobId: string, allowed: { status: SyncJobDoc['status']; error?: RegExp }[], connector = ID, index = INDEX): Promise<void> {
-    const first = await finished(jobId);
-    report.push(`${name}: ${first.status}${first.error ? ` (${first.error})` : ''} at ${first.indexed_document_count} documents`);
-    const match = allowed.find((a) => a.status === first.status);
-    expect(match, `${name}: ${first.status} ${first.error ?? ''}`).toBeDefined();
-    if (match?.error) expect(first.error).toMatch(match.error);
-    if (first.status !== 'completed') {
-      const again = await store(client).createJob(connector, 'full', 'on_demand');
-      const repaired = await finished(again);
-      report.push(`  then a repair sync: ${repaired.status}, ${repaired.indexed_document_count} indexed, ${repaired.deleted_document_count} deleted`);
-      expect(repaired.error ?? null).toBeNull();
-      expect(repaired.status).toBe('completed');
-    }
-    const differences = await indexVersusSource(client, index, values());
-    report.push(`  index versus source: ${differences.length} differences`);
-    expect(differences.slice(0, 10)).toEqual([]);
-  }
+  const run = (connectorId = ID, index = INDEX) =>
+    new FaultRun({ client, store: store(client), connectorId, index, values, report, context: () => procs.flatMap((p) => p.lines.slice(-20)).join('\n') });
+  let faults: FaultRun;
 
   beforeAll(async () => {
     client = esClient();
+    faults = run();
     await createDatabase(DB, FIXTURE);
     await withAdmin(pgService.database, async (c) => {
       await c.query(`DROP ROLE IF EXISTS ${ROLE}`);
@@ -128,7 +90,7 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
     health = responsiveness(`http://127.0.0.1:${port}/health`);
     await waitFor('the connector checked', async () => (await connectorDoc(client, ID)).status === 'connected', 60_000);
     const first = await store(client).createJob(ID, 'full', 'on_demand');
-    expect((await finished(first)).status).toBe('completed');
+    expect((await faults.finished(first)).status).toBe('completed');
   });
 
   afterAll(async () => {
@@ -146,93 +108,93 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
   it('PostgreSQL restarted mid-sync: the read reconnects, resumes by key and completes', async () => {
     await editSource(1);
     const jobId = await store(client).createJob(ID, 'full', 'on_demand');
-    await whenIndexed(jobId, 1000);
+    await faults.whenIndexed(jobId, 1000);
     restartPostgresql();
-    await settle('PostgreSQL restarted', jobId, [{ status: 'completed' }]);
+    await faults.settle('PostgreSQL restarted', jobId, [{ status: 'completed' }]);
     await service.waitForLog(/PostgreSQL connection lost; reconnecting/, 1000);
   });
 
   it('the reading backend killed (pg_terminate_backend) mid-read: reconnected, completed', async () => {
     await editSource(2);
     const jobId = await store(client).createJob(ID, 'full', 'on_demand');
-    await whenIndexed(jobId, 1000);
+    await faults.whenIndexed(jobId, 1000);
     const killed = await withAdmin(pgService.database, (c) =>
       c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND datname = $2`, [ROLE, DB]),
     );
     expect(killed.rowCount).toBeGreaterThan(0);
-    await settle('backend terminated', jobId, [{ status: 'completed' }]);
+    await faults.settle('backend terminated', jobId, [{ status: 'completed' }]);
   });
 
   it('Elasticsearch frozen (SIGSTOP) for 30 s mid-sync: requests time out and are retried; nothing lost', async () => {
     await editSource(3);
     const jobId = await store(client).createJob(ID, 'full', 'on_demand');
-    await whenIndexed(jobId, 1000);
+    await faults.whenIndexed(jobId, 1000);
     await freeze(elasticsearchPid(), 30_000);
-    await settle('Elasticsearch frozen 30 s', jobId, [{ status: 'completed' }, { status: 'error', error: /^Elasticsearch (did not answer in time|unreachable): / }]);
+    await faults.settle('Elasticsearch frozen 30 s', jobId, [{ status: 'completed' }, { status: 'error', error: /^Elasticsearch (did not answer in time|unreachable): / }]);
   });
 
   it('Elasticsearch stopped for 20 s mid-sync, then started: the sync carries on or says why it stopped', async () => {
     await editSource(4);
     const jobId = await store(client).createJob(ID, 'full', 'on_demand');
-    await whenIndexed(jobId, 1000);
+    await faults.whenIndexed(jobId, 1000);
     stopElasticsearch();
     await new Promise((r) => setTimeout(r, 20_000));
     startElasticsearch();
-    await settle('Elasticsearch stopped 20 s', jobId, [{ status: 'completed' }, { status: 'error', error: /^Elasticsearch unreachable: connect ECONNREFUSED/ }]);
+    await faults.settle('Elasticsearch stopped 20 s', jobId, [{ status: 'completed' }, { status: 'error', error: /^Elasticsearch unreachable: connect ECONNREFUSED/ }]);
   });
 
   it('the content index blocked for writes mid-sync: a job error naming the block; after it is lifted, a sync repairs it', async () => {
     await editSource(5);
     const jobId = await store(client).createJob(ID, 'full', 'on_demand');
-    await whenIndexed(jobId, 1000);
+    await faults.whenIndexed(jobId, 1000);
     await client.indices.putSettings({ index: INDEX, settings: { 'index.blocks.write': true } });
-    const faulted = await finished(jobId);
+    const faulted = await faults.finished(jobId);
     await client.indices.putSettings({ index: INDEX, settings: { 'index.blocks.write': null } });
     expect(faulted.status).toBe('error');
-    await settle('content index write-blocked', jobId, [{ status: 'error', error: /documents in a row failed to index .*cluster_block_exception: index \[[^\]]+\] blocked by: \[FORBIDDEN\/8\/index write \(api\)\]/ }]);
+    await faults.settle('content index write-blocked', jobId, [{ status: 'error', error: /documents in a row failed to index .*cluster_block_exception: index \[[^\]]+\] blocked by: \[FORBIDDEN\/8\/index write \(api\)\]/ }]);
   });
 
   it('the content index turned read-only as at the flood-stage watermark: retried while Elasticsearch holds the block, nothing lost', async () => {
     await editSource(9);
     const jobId = await store(client).createJob(ID, 'full', 'on_demand');
-    await whenIndexed(jobId, 1000);
+    await faults.whenIndexed(jobId, 1000);
     // Answered with 429 per document; Elasticsearch lifts this block itself once the disk has room (here within 30 s).
     await client.indices.putSettings({ index: INDEX, settings: { 'index.blocks.read_only_allow_delete': true } });
-    await finished(jobId);
+    await faults.finished(jobId);
     await client.indices.putSettings({ index: INDEX, settings: { 'index.blocks.read_only_allow_delete': null } });
-    await settle('content index read-only (flood stage)', jobId, [{ status: 'completed' }, { status: 'error', error: /cluster_block_exception: .*TOO_MANY_REQUESTS\/12\/disk usage exceeded flood-stage watermark/ }]);
+    await faults.settle('content index read-only (flood stage)', jobId, [{ status: 'completed' }, { status: 'error', error: /cluster_block_exception: .*TOO_MANY_REQUESTS\/12\/disk usage exceeded flood-stage watermark/ }]);
   });
 
   it('the connector index closed for 5 s mid-sync: the job finishes or fails truthfully, and the service recovers', async () => {
     await editSource(6);
     const jobId = await store(client).createJob(ID, 'full', 'on_demand');
-    await whenIndexed(jobId, 1000);
+    await faults.whenIndexed(jobId, 1000);
     const concrete = Object.keys(await client.indices.get({ index: CONNECTORS_ALIAS }));
     await client.indices.close({ index: concrete });
     await new Promise((r) => setTimeout(r, 5_000));
     await client.indices.open({ index: concrete, wait_for_active_shards: 1 });
-    await settle('connector index closed 5 s', jobId, [{ status: 'completed' }, { status: 'error' }]);
+    await faults.settle('connector index closed 5 s', jobId, [{ status: 'completed' }, { status: 'error' }]);
   });
 
   it('SIGTERM mid-sync: the job is suspended, and a restarted service resumes it to completion', async () => {
     await editSource(7);
     const jobId = await store(client).createJob(ID, 'full', 'on_demand');
-    await whenIndexed(jobId, 1000);
+    await faults.whenIndexed(jobId, 1000);
     service.kill('SIGTERM');
     await service.exited;
-    expect((await job(jobId))?.status).toBe('suspended');
+    expect((await faults.job(jobId))?.status).toBe('suspended');
     service = start();
-    await settle('SIGTERM', jobId, [{ status: 'completed' }]);
+    await faults.settle('SIGTERM', jobId, [{ status: 'completed' }]);
   });
 
   it('SIGKILL mid-sync: cleanup ends the job in error, and the next sync repairs everything', async () => {
     await editSource(8);
     const jobId = await store(client).createJob(ID, 'full', 'on_demand');
-    await whenIndexed(jobId, 1000);
+    await faults.whenIndexed(jobId, 1000);
     service.kill('SIGKILL');
     await service.exited;
     service = start();
-    await settle('SIGKILL', jobId, [{ status: 'error', error: /^The job has not seen any update for some time\.$/ }]);
+    await faults.settle('SIGKILL', jobId, [{ status: 'error', error: /^The job has not seen any update for some time\.$/ }]);
   });
 
   it('Elasticsearch answering 429 to every third bulk request: backed off, nothing lost', async () => {
@@ -241,7 +203,7 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
       const proxied = start({ ELASTICSEARCH_URL: proxy.url, HTTP_PORT: '0' }, PROXIED);
       await waitFor('the proxied connector checked', async () => (await connectorDoc(client, PROXIED)).status === 'connected', 60_000);
       const jobId = await store(client).createJob(PROXIED, 'full', 'on_demand');
-      await settle('429 on every third bulk', jobId, [{ status: 'completed' }], PROXIED, `${INDEX}-429`);
+      await run(PROXIED, `${INDEX}-429`).settle('429 on every third bulk', jobId, [{ status: 'completed' }]);
       report.push(`  bulk requests refused with 429: ${proxy.rejected()}`);
       expect(proxy.rejected()).toBeGreaterThan(10);
       proxied.kill('SIGTERM');
@@ -258,5 +220,12 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
     report.push(`secrets found: ${hits.length} in ${lines.length} log lines; /health: ${samples} answers, slowest ${worstMs} ms`);
     expect(hits).toEqual([]);
     expect(samples).toBeGreaterThan(100);
+    // Every line is one JSON object with each key once, and every line about a job names its connector too.
+    const events = lines.filter((l) => l.startsWith('{'));
+    expect(events.length).toBeGreaterThan(100);
+    expect(events.flatMap((l) => repeatedKeys(l).map((k) => `${k} in ${l.slice(0, 200)}`))).toEqual([]);
+    const aboutJobs = events.map((l) => JSON.parse(l) as { job?: { id?: string }; connector?: { id?: string } }).filter((e) => e.job);
+    expect(aboutJobs.length).toBeGreaterThan(50);
+    expect(aboutJobs.filter((e) => !e.job?.id || !e.connector?.id)).toEqual([]);
   });
 });

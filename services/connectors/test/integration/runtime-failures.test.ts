@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Client } from '@elastic/elasticsearch';
 import { CONNECTORS_ALIAS } from '../../src/protocol/indices.js';
 import { IDLE_JOB_MESSAGE } from '../../src/service/cleanup.js';
-import { createFakeConnector, serviceTestContext, startService, store, uniqueId, waitFor } from '../helpers/runtime-harness.js';
+import { freezableRelay } from '../helpers/hostile.js';
+import { createFakeConnector, esUrl, serviceTestContext, startService, store, uniqueId, waitFor } from '../helpers/runtime-harness.js';
 
 const terminal = ['completed', 'error', 'canceled'];
 
@@ -117,6 +118,30 @@ describe('cancellation, crashes and shutdown', () => {
     expect(job.status).toBe('completed');
     expect(job.indexed_document_count).toBe(3000);
     await second.waitForLog(new RegExp(`claimed full sync job ${jobId}`));
+  });
+
+  it('a stop that Elasticsearch cannot answer ends within CONNECTORS_SHUTDOWN_TIMEOUT, saying so; cleanup ends the job later', async () => {
+    const id = await slowConnector('stuck-stop');
+    const relay = await freezableRelay(Number(new URL(esUrl).port), new URL(esUrl).hostname);
+    try {
+      const proc = startService({ CONNECTOR_IDS: id, ELASTICSEARCH_URL: `http://127.0.0.1:${relay.port}`, CONNECTORS_SHUTDOWN_TIMEOUT: '3' });
+      ctx.procs.push(proc);
+      const jobId = await store(ctx.client).createJob(id, 'full', 'on_demand');
+      await jobInProgress(ctx.client, jobId);
+      // Every request from now on goes unanswered, as from a frozen cluster.
+      relay.freezeOn('');
+      proc.kill('SIGTERM');
+      const started = Date.now();
+      expect(await proc.exited).toBe(1);
+      // Without the deadline, suspending the job would wait out the 120 s request timeout and its retries.
+      expect(Date.now() - started).toBeLessThan(30_000);
+      await proc.waitForLog(/stop took longer than 3 s \(CONNECTORS_SHUTDOWN_TIMEOUT\): exiting; cleanup will end any job left running/, 1000);
+      // The suspension never reached Elasticsearch: the document still says the job runs, until cleanup.
+      expect((await store(ctx.client).getJob(jobId))?.doc.status).toBe('in_progress');
+    } finally {
+      relay.thaw();
+      await relay.close();
+    }
   });
 
   it('a cancel requested as the service stops ends canceled, never suspended (which would resume it)', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SETTINGS, rawConfigSchema } from '../../src/config/schema.js';
 import { FILES, loadComposeDocument, readRepoFile } from '../helpers/compose-files.js';
 import { parseEnvFile, variableRefs, type VariableRef } from '../helpers/compose-parse.js';
 
@@ -76,5 +77,16 @@ describe('the parsers behind these checks', () => {
       ['E', ':+'],
       ['F', ''],
     ]);
+  });
+});
+
+describe(`${FILES.envExample} and the service's own defaults`, () => {
+  it('gives every connector-service setting it declares the default the service would use anyway', () => {
+    // Then a setting left out of .env behaves as the documented line says.
+    const defaults = rawConfigSchema.parse({}) as Record<string, unknown>;
+    const settings = envExample.entries.filter((e) => e.key in SETTINGS);
+    expect(settings.length).toBeGreaterThan(5);
+    const differ = settings.filter((e) => String(defaults[e.key]) !== e.value).map((e) => `${e.key}: ${e.value} here, ${String(defaults[e.key])} in the service`);
+    expect(differ).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import type { SetupContext } from './context.js';
  * only after setup. Returns the connector as read before these writes.
  */
 export async function configureConnector(ctx: SetupContext, source: DataSourceFactory): Promise<ConnectorDoc> {
-  const { client, settings, store, api, log } = ctx;
+  const { settings, store, admin, log } = ctx;
   const id = settings.CONNECTOR_ID;
   const current = (await store.getConnector(id))!.doc;
   const configuration = configurationFor(ctx, current, source);
@@ -18,14 +18,9 @@ export async function configureConnector(ctx: SetupContext, source: DataSourceFa
     full: { enabled: true, interval: settings.CONNECTOR_FULL_SCHEDULE },
     incremental: incrementalSchedule(settings.CONNECTOR_INCREMENTAL_SCHEDULE, current),
   };
-  if (api) {
-    await client.connector.updateConfiguration({ connector_id: id, configuration: configuration as never });
-    await client.connector.updateScheduling({ connector_id: id, scheduling: { full: scheduling.full, incremental: scheduling.incremental } });
-    await client.connector.updateFeatures({ connector_id: id, features: source.features() as never });
-  } else {
-    // What _configuration, _scheduling and _features write; error and the rest stay as they are.
-    await store.updateConnector(id, { configuration, scheduling, features: source.features(), status: 'configured' });
-  }
+  await admin.setConfiguration(id, configuration);
+  await admin.setScheduling(id, current.scheduling, { full: scheduling.full, incremental: scheduling.incremental });
+  await admin.setFeatures(id, source.features());
   const incremental = scheduling.incremental.enabled ? `, incremental ${scheduling.incremental.interval}` : ', incremental off';
   log.info(`setup: configuration, features and schedules (full ${settings.CONNECTOR_FULL_SCHEDULE}${incremental}) set`);
   return current;

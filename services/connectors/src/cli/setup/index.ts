@@ -1,6 +1,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from '../../log/logger.js';
 import { registerSecret } from '../../log/redact.js';
+import { ConnectorAdmin } from '../../protocol/admin.js';
 import { ApiProtocolStore } from '../../protocol/api-store.js';
 import { hasConnectorApi } from '../../protocol/detect.js';
 import { IndexProtocolStore } from '../../protocol/index-store.js';
@@ -28,11 +29,13 @@ export async function runSetup(client: Client, settings: SetupSettings, source: 
   [settings.ELASTIC_PASSWORD, settings.KIBANA_PASSWORD, settings.CONNECTOR_PG_PASSWORD].forEach(registerSecret);
   const api = await hasConnectorApi(client);
   log.info(`setup: using the ${api ? 'Connector API' : 'connector indices directly (no Connector API on this cluster)'}`);
+  const store = api ? new ApiProtocolStore(client) : new IndexProtocolStore(client);
   const ctx: SetupContext = {
     client,
     settings,
-    store: api ? new ApiProtocolStore(client) : new IndexProtocolStore(client),
+    store,
     api,
+    admin: new ConnectorAdmin(client, store, api),
     secured: await securityEnabled({ client, settings, log }),
     log,
     result: { backend: api ? 'api' : 'index', connectorId: settings.CONNECTOR_ID, created: false },

@@ -89,3 +89,20 @@ export function unreadableReason(rel: Relation, pk: string[]): string | null {
   if (pk.length === 0) return 'no primary key';
   return null;
 }
+
+/**
+ * The planner's row estimate (pg_class.reltuples) summed over these relations
+ * and their partitions: free to read, and close enough for an ETA. Undefined
+ * when none has been analyzed yet (reltuples -1) or for views.
+ */
+export async function estimatedRowCount(query: RowsQuery, oids: number[]): Promise<number | undefined> {
+  if (oids.length === 0) return undefined;
+  const rows = await query(
+    `SELECT sum(greatest(c.reltuples, 0))::text, bool_or(c.reltuples >= 0)
+     FROM pg_catalog.pg_class c
+     WHERE c.oid = ANY($1::oid[]) OR c.oid IN (SELECT inhrelid FROM pg_catalog.pg_inherits WHERE inhparent = ANY($1::oid[]))`,
+    [oids],
+  );
+  const [sum, known] = rows[0] ?? [];
+  return known === 't' ? Math.round(Number(sum)) : undefined;
+}

@@ -53,10 +53,19 @@ export function qualifiedName(schema: string, table: string): string {
 export const CLIENT_TIMEOUT_GRACE_MS = 10_000;
 
 /**
+ * A query the client gives up on after `timeoutMs` ("Query read timeout",
+ * transient). pg reads `query_timeout` per query too; its types omit it.
+ */
+export function timedQuery(text: string, timeoutMs: number): pg.QueryConfig {
+  return { text, query_timeout: timeoutMs } as pg.QueryConfig;
+}
+
+/**
  * A connected client in our session settings; connection failures become
- * `SourceError`s. Every statement runs under `statement_timeout` (0: none),
- * except on a replication connection, whose stream is bounded by its own
- * keepalives.
+ * `SourceError`s. Every statement runs under `statement_timeout`, and the
+ * client gives up `CLIENT_TIMEOUT_GRACE_MS` after it (0, the user's explicit
+ * choice: neither). A replication connection bounds its own statements
+ * (`replication.ts`): a client-wide read timeout would also cut its stream.
  */
 export async function connect(
   settings: PgSettings,
@@ -90,7 +99,7 @@ export async function connect(
   try {
     await client.connect();
     // A simple query, no parameters: a replication connection has no extended protocol.
-    await client.query(sessionSetup(timeoutMs));
+    await client.query(timedQuery(sessionSetup(timeoutMs), settings.connectTimeoutMs + CLIENT_TIMEOUT_GRACE_MS));
     return client;
   } catch (err) {
     await client.end().catch(() => undefined);

@@ -1,9 +1,9 @@
 import type pg from 'pg';
 import type { Logger } from '../../log/logger.js';
 import { errorMessage } from '../../log/redact.js';
-import { FIELD_KINDS, SourceError, type FieldKinds, type SourceDocument, type SyncNotice } from '../types.js';
+import { FIELD_KINDS, SourceError, type FieldKinds, type ReadProgress, type SourceDocument, type SyncNotice } from '../types.js';
 import type { AdvancedRule } from './advanced-rules.js';
-import { findRelations, listRelations, primaryKey, unreadableReason, type Relation } from './catalog.js';
+import { estimatedRowCount, findRelations, listRelations, primaryKey, unreadableReason, type Relation } from './catalog.js';
 import { qualifiedName, quoteIdent } from './connection.js';
 import { isTransient, noTablesConfigured, selectDenied, tablesNotFound } from './errors.js';
 import { fieldNamer, sortedTables } from './fields.js';
@@ -22,6 +22,7 @@ export interface ReaderContext {
   log: Logger;
   signal: AbortSignal;
   notice(n: SyncNotice): void;
+  progress?(p: ReadProgress): void;
   /** ISO time the sync started: `_timestamp` when the table's commit time is unknown. */
   startedAt: string;
 }
@@ -244,7 +245,12 @@ async function* readTable(ctx: ReaderContext, relation: Relation, pk: string[]):
 
 /** Documents of every configured table, all from one snapshot. */
 export async function* readTables(ctx: ReaderContext): AsyncGenerator<SourceDocument> {
-  for (const { relation, pk } of await readableTables(ctx, true)) yield* readTable(ctx, relation, pk);
+  const tables = await readableTables(ctx, true);
+  const estimatedRows = ctx.progress ? await estimatedRowCount(ctx.session.rows, tables.map((t) => t.relation.oid)) : undefined;
+  for (const [i, { relation, pk }] of tables.entries()) {
+    ctx.progress?.({ table: relation.name, tablesDone: i, tablesTotal: tables.length, ...(estimatedRows !== undefined ? { estimatedRows } : {}) });
+    yield* readTable(ctx, relation, pk);
+  }
 }
 
 /** Primary keys of the rule's tables, in the order the tables are listed. */
@@ -349,5 +355,8 @@ async function* readRule(ctx: ReaderContext, rule: AdvancedRule, index: number):
 }
 
 export async function* readRules(ctx: ReaderContext, rules: AdvancedRule[]): AsyncGenerator<SourceDocument> {
-  for (const [i, rule] of rules.entries()) yield* readRule(ctx, rule, i);
+  for (const [i, rule] of rules.entries()) {
+    ctx.progress?.({ table: `query ${i + 1} (${rule.tables.join(", ")})`, tablesDone: i, tablesTotal: rules.length });
+    yield* readRule(ctx, rule, i);
+  }
 }

@@ -16,8 +16,6 @@ const BACKOFF_BASE_MS = 1000;
 const MAX_BACKOFF_MS = 30_000;
 
 export interface SessionOptions {
-  /** Overrides the connection's statement timeout in every transaction this session opens (SET LOCAL). */
-  statementTimeoutMs?: number;
   /**
    * An exported snapshot (`CREATE_REPLICATION_SLOT … SNAPSHOT 'export'`) every
    * transaction imports, so the read sees exactly the slot's starting point.
@@ -63,10 +61,6 @@ export class SnapshotSession {
       if (this.options.snapshot !== undefined) {
         if (!/^[0-9A-F-]+$/i.test(this.options.snapshot)) throw new Error(`unexpected snapshot name ${JSON.stringify(this.options.snapshot)}`);
         await client.query(`SET TRANSACTION SNAPSHOT '${this.options.snapshot}'`);
-      }
-      if (this.options.statementTimeoutMs !== undefined) {
-        // SET cannot take parameters; set_config(…, true) is SET LOCAL.
-        await client.query("SELECT pg_catalog.set_config('statement_timeout', $1, true)", [String(this.options.statementTimeoutMs)]);
       }
     } catch (err) {
       await disconnect(client);

@@ -177,7 +177,7 @@ export class PostgresqlSource implements DataSource {
     const session = this.open(options.signal, chain && 'snapshot' in chain ? { snapshot: chain.snapshot } : {});
     let complete = false;
     try {
-      const ctx = this.context(session, options.signal, (n) => options.notice(n));
+      const ctx = { ...this.context(session, options.signal, (n) => options.notice(n)), ...(options.progress ? { progress: options.progress } : {}) };
       await assertSchema(session.rows, schema, database);
       if (chain && 'prepare' in chain) await chain.prepare(session.rows);
       if (rules.length > 0) {

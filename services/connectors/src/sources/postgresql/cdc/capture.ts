@@ -61,12 +61,17 @@ export class PostgresCapture implements ChangeCapture {
 
   private async withLookups<T>(signal: AbortSignal, fn: (ctx: ReaderContext) => Promise<T>, notice: ReaderContext['notice'] = () => undefined): Promise<T> {
     // Catalog lookups and peeks: bounded, so a stuck server cannot stall the poll loop.
-    const session = new SnapshotSession({ ...this.settings, retryCount: 0 }, this.log, signal, { statementTimeoutMs: LOOKUP_TIMEOUT_MS });
+    const session = new SnapshotSession(this.lookupSettings(), this.log, signal);
     try {
       return await fn(this.context(session, signal, notice));
     } finally {
       await session.close();
     }
+  }
+
+  /** Lookups and publication DDL: one attempt, 30 s on the server (lock waits included) and on the client. */
+  private lookupSettings(): PgSettings {
+    return { ...this.settings, retryCount: 0, statementTimeoutMs: LOOKUP_TIMEOUT_MS };
   }
 
   private context(session: SnapshotSession, signal: AbortSignal, notice: ReaderContext['notice']): ReaderContext {
@@ -179,7 +184,7 @@ export class PostgresCapture implements ChangeCapture {
 
   /** DDL the connector's role may run (it owns the tables): never inside the read-only snapshot. */
   private async runDdl(statements: string[]): Promise<void> {
-    const client = await connect(this.settings, this.log);
+    const client = await connect(this.lookupSettings(), this.log);
     try {
       for (const sql of statements) {
         await client.query(sql);

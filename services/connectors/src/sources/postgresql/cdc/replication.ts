@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { both, type CopyBothQueryStream } from 'pg-copy-streams';
 import type { Logger } from '../../../log/logger.js';
-import { connect, disconnect } from '../connection.js';
+import { CLIENT_TIMEOUT_GRACE_MS, connect, disconnect, timedQuery } from '../connection.js';
 import type { PgSettings } from '../settings.js';
 import { formatLsn, parseLsn, type Lsn } from './lsn.js';
 import { decodePgOutput, PG_EPOCH_MICROS, type PgOutputMessage } from './pgoutput.js';
@@ -22,9 +22,25 @@ export interface CreatedSlot {
 }
 
 /** Slot creation waits for running transactions; past this it fails (55P03) instead of hanging. */
-const SLOT_LOCK_TIMEOUT = '30s';
-/** Status updates are sent at least this often, so the server never drops us as silent. */
+const SLOT_LOCK_TIMEOUT_MS = 30_000;
+/** The client's own bound on the connection's SQL, for a server that stopped answering. */
+const SQL_TIMEOUT_MS = SLOT_LOCK_TIMEOUT_MS + CLIENT_TIMEOUT_GRACE_MS;
+/**
+ * Status updates are sent at least this often, so the server never drops us
+ * as silent; each asks for a keepalive back, so the server is never silent either.
+ */
 const STATUS_INTERVAL_MS = 10_000;
+/** Waiting this long for a frame when a keepalive was asked for every 10 s: the server or the network hangs. */
+export const STREAM_SILENCE_LIMIT_MS = 60_000;
+
+/** The stream went silent: transient (ETIMEDOUT), so the caller reconnects as after a dropped connection. */
+export class StreamSilentError extends Error {
+  override name = 'StreamSilentError';
+  readonly code = 'ETIMEDOUT';
+  constructor(silentMs: number) {
+    super(`the replication stream sent nothing for ${Math.round(silentMs / 1000)} s, keepalives included: the server or the network is not answering`);
+  }
+}
 
 /**
  * A `replication=database` connection: creates slots with an exported
@@ -42,7 +58,7 @@ export class ReplicationConnection {
   static async open(settings: PgSettings, log: Logger, signal?: AbortSignal): Promise<ReplicationConnection> {
     const client = await connect(settings, log, signal, { replication: true });
     try {
-      await client.query(`SELECT pg_catalog.set_config('lock_timeout', '${SLOT_LOCK_TIMEOUT}', false)`);
+      await client.query(timedQuery(`SELECT pg_catalog.set_config('lock_timeout', '${SLOT_LOCK_TIMEOUT_MS}', false)`, SQL_TIMEOUT_MS));
     } catch (err) {
       await disconnect(client);
       throw err;
@@ -53,7 +69,7 @@ export class ReplicationConnection {
   /** Slot names are checked by the caller (`[a-z0-9_]`), so they need no quoting. */
   async createSlot(slot: string): Promise<CreatedSlot> {
     const res = await this.client.query<{ consistent_point: string; snapshot_name: string }>(
-      `CREATE_REPLICATION_SLOT ${slot} LOGICAL pgoutput (SNAPSHOT 'export')`,
+      timedQuery(`CREATE_REPLICATION_SLOT ${slot} LOGICAL pgoutput (SNAPSHOT 'export')`, SQL_TIMEOUT_MS),
     );
     const row = res.rows[0];
     if (!row?.snapshot_name) throw new Error(`creating replication slot ${slot} returned no snapshot`);
@@ -64,9 +80,10 @@ export class ReplicationConnection {
    * Streams changes after `from` (the server resumes at the slot's confirmed
    * position if that is later). Iterating yields frames, or a tick every
    * `tickMs` of silence; errors (slot in use, missing publication, a killed
-   * backend) surface while iterating.
+   * backend, `StreamSilentError` after `silenceLimitMs` without a frame)
+   * surface while iterating.
    */
-  async *start(slot: string, publication: string, from: Lsn, tickMs: number): AsyncGenerator<StreamItem> {
+  async *start(slot: string, publication: string, from: Lsn, tickMs: number, silenceLimitMs = STREAM_SILENCE_LIMIT_MS): AsyncGenerator<StreamItem> {
     const pub = publication.replace(/'/g, "''");
     const stream = this.client.query(
       both(`START_REPLICATION SLOT ${slot} LOGICAL ${formatLsn(from)} (proto_version '1', publication_names '${pub}')`, {
@@ -78,18 +95,25 @@ export class ReplicationConnection {
     );
     this.stream = stream;
     this.confirmed = from;
-    this.statusTimer = setInterval(() => this.sendStatus(false), STATUS_INTERVAL_MS);
+    this.statusTimer = setInterval(() => this.sendStatus(true), Math.min(STATUS_INTERVAL_MS, silenceLimitMs / 3));
     const frames = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<Buffer>> | undefined;
+    // Only time spent waiting on the server counts: a consumer that is slow to ask (back-pressure) is not silence.
+    let waitingSince = 0;
     try {
       for (;;) {
-        pending ??= frames.next();
+        if (!pending) {
+          pending = frames.next();
+          waitingSince = Date.now();
+        }
         let timer: NodeJS.Timeout | undefined;
         const tick = new Promise<'tick'>((resolve) => {
           timer = setTimeout(() => resolve('tick'), tickMs);
         });
         const next = await Promise.race([pending, tick]).finally(() => clearTimeout(timer));
         if (next === 'tick') {
+          const silentMs = Date.now() - waitingSince;
+          if (silentMs >= silenceLimitMs) throw new StreamSilentError(silentMs);
           yield { kind: 'tick' };
           continue;
         }

@@ -1,0 +1,159 @@
+import { SingleBar } from 'cli-progress';
+import type { ProtocolStore } from '../protocol/store.js';
+import type { JobProgress, SyncJobDoc } from '../protocol/types.js';
+import { sleep } from '../util/sleep.js';
+import { CliError, EXIT } from './exit.js';
+import { duration } from './output.js';
+import { groupDigits } from './status.js';
+
+const TERMINAL = new Set(['completed', 'error', 'canceled']);
+
+/** What `sync … --json` prints for a job: stable field names, counts as numbers. */
+export interface JobView {
+  id: string;
+  connector_id: string;
+  job_type: string;
+  trigger_method: string;
+  status: string;
+  created_at: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  indexed_document_count: number;
+  deleted_document_count: number;
+  error: string | null;
+  progress: JobProgress | null;
+}
+
+export function jobView(id: string, d: SyncJobDoc): JobView {
+  return {
+    id,
+    connector_id: d.connector.id,
+    job_type: d.job_type,
+    trigger_method: d.trigger_method,
+    status: d.status,
+    created_at: d.created_at ?? null,
+    started_at: d.started_at ?? null,
+    completed_at: d.completed_at ?? null,
+    indexed_document_count: d.indexed_document_count ?? 0,
+    deleted_document_count: d.deleted_document_count ?? 0,
+    error: d.error ?? null,
+    progress: (d.metadata?.progress as JobProgress | undefined) ?? null,
+  };
+}
+
+/** Rates from successive readings of a job, smoothed so a slow report does not swing them. */
+export class RateMeter {
+  private last: { at: number; indexed: number; read: number } | undefined;
+  indexedPerSecond = 0;
+  readPerSecond = 0;
+
+  observe(at: number, indexed: number, read: number): void {
+    const prev = this.last;
+    if (prev && at - prev.at >= 500) {
+      const s = (at - prev.at) / 1000;
+      const smooth = (old: number, now: number) => (old === 0 ? now : old * 0.6 + now * 0.4);
+      this.indexedPerSecond = smooth(this.indexedPerSecond, Math.max(0, indexed - prev.indexed) / s);
+      this.readPerSecond = smooth(this.readPerSecond, Math.max(0, read - prev.read) / s);
+    }
+    if (!prev || at - prev.at >= 500) this.last = { at, indexed, read };
+  }
+
+  /** Seconds left by the source's row estimate, when there is one and rows are moving. */
+  etaSeconds(p: JobProgress | null): number | undefined {
+    if (!p?.estimated_rows || this.readPerSecond <= 0) return undefined;
+    return Math.max(0, p.estimated_rows - p.rows_read) / this.readPerSecond;
+  }
+}
+
+/** One plain progress line, for logs and pipes. */
+export function progressLine(v: JobView, meter: RateMeter): string {
+  const parts = [`job ${v.id}: ${v.status}`, `${groupDigits(v.indexed_document_count)} indexed`];
+  if (meter.indexedPerSecond > 0) parts.push(`${groupDigits(Math.round(meter.indexedPerSecond))}/s`);
+  const p = v.progress;
+  if (p) {
+    parts.push(`table ${p.table} (${p.tables_done + 1}/${p.tables_total})`);
+    if (p.estimated_rows) parts.push(`~${Math.min(100, Math.floor((100 * p.rows_read) / p.estimated_rows))}%`);
+    const eta = meter.etaSeconds(p);
+    if (eta !== undefined) parts.push(`ETA ${duration(eta * 1000)}`);
+  }
+  return parts.join(', ');
+}
+
+/** How the job ended, in one line: outcome, time, counts, error. */
+export function summaryLine(v: JobView): string {
+  const took = v.started_at && v.completed_at ? ` in ${duration(Date.parse(v.completed_at) - Date.parse(v.started_at))}` : '';
+  const counts = `${groupDigits(v.indexed_document_count)} indexed, ${groupDigits(v.deleted_document_count)} deleted`;
+  return `${v.job_type} sync ${v.status}${took}: ${counts}${v.error ? `; error: ${v.error}` : ''}`;
+}
+
+export interface WatchOptions {
+  /** A live bar (a terminal) or a plain line per change (anything else). */
+  tty: boolean;
+  /** Where progress goes; results go to stdout. */
+  stream: NodeJS.WriteStream;
+  pollMs?: number;
+  /** Plain lines at most this often. */
+  lineEveryMs?: number;
+}
+
+/** Follows a job to its end, showing progress on `options.stream`; resolves with the final job. */
+export async function watchJob(store: ProtocolStore, jobId: string, options: WatchOptions): Promise<JobView> {
+  const meter = new RateMeter();
+  const bar = options.tty ? new LiveBar(options.stream) : undefined;
+  let lastState = '';
+  let lastLineAt = 0;
+  try {
+    for (;;) {
+      const job = await store.getJob(jobId);
+      if (!job) throw new CliError(`sync job "${jobId}" not found`, EXIT.failed);
+      const v = jobView(jobId, job.doc);
+      meter.observe(Date.now(), v.indexed_document_count, v.progress?.rows_read ?? v.indexed_document_count);
+      if (TERMINAL.has(v.status)) return v;
+      if (bar) bar.update(v, meter);
+      else {
+        // A line when the job moved, and not more often than lineEveryMs.
+        const state = `${v.status}|${v.indexed_document_count}|${v.progress?.table ?? ''}`;
+        if (state !== lastState && Date.now() - lastLineAt >= (options.lineEveryMs ?? 5_000)) {
+          options.stream.write(`${progressLine(v, meter)}\n`);
+          lastState = state;
+          lastLineAt = Date.now();
+        }
+      }
+      await sleep(options.pollMs ?? 1_000);
+    }
+  } finally {
+    bar?.stop();
+  }
+}
+
+/** The terminal's bar: a percentage when the source estimated the rows, a running count otherwise. */
+class LiveBar {
+  private bar: SingleBar | undefined;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  update(v: JobView, meter: RateMeter): void {
+    const p = v.progress;
+    const total = p?.estimated_rows ?? 0;
+    const eta = meter.etaSeconds(p);
+    const payload = {
+      rate: groupDigits(Math.round(meter.indexedPerSecond)),
+      table: p ? `${p.table} (${p.tables_done + 1}/${p.tables_total})` : v.status,
+      etaText: eta === undefined ? '-' : duration(eta * 1000),
+      indexed: groupDigits(v.indexed_document_count),
+    };
+    if (!this.bar) {
+      const format = total
+        ? '{bar} {percentage}% | {indexed} indexed | {rate}/s | ETA {etaText} | {table}'
+        : '{indexed} indexed | {rate}/s | {table}';
+      this.bar = new SingleBar({ format, stream: this.stream, hideCursor: true, clearOnComplete: true, barsize: 24, etaBuffer: 1 });
+      this.bar.start(Math.max(total, 1), 0, payload);
+    }
+    if (total) this.bar.setTotal(Math.max(total, p?.rows_read ?? 0, 1));
+    this.bar.update(p?.rows_read ?? v.indexed_document_count, payload);
+  }
+
+  stop(): void {
+    this.bar?.stop();
+  }
+}
