@@ -9,7 +9,7 @@ COMPOSE ?= scripts/compose
 WS := -w services/connectors
 
 .PHONY: help install build typecheck lint unit integration test run \
-        services-up services-down services-status docker-up docker-down offline-images browser \
+        services-up services-down services-status docker-up docker-down offline-images browser docs \
         up down logs ps reset demo demo-changes e2e bench bench-live clean
 
 help: ## List the targets
@@ -48,6 +48,9 @@ docker-down: ## Stop the private Docker engine (an engine of your own is never t
 
 offline-images: ## Build the base images compose/offline.yml names (Debian, Node, Elasticsearch, PostgreSQL), when their inputs changed
 	scripts/offline-images.sh
+
+docs: install ## Regenerate the reference tables of docs/configuration.md from the schemas (a test checks them)
+	npx tsx services/connectors/tools/docs.ts
 
 browser: ## Debian's chromium for the status-page test (puppeteer-core downloads no browser); nothing when it is there
 	scripts/browser.sh

@@ -5,6 +5,7 @@
 // the incremental figures on the small store. Prints figures and ratios,
 // writes bench/results/<time>.json and .png; asserts nothing.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
@@ -15,12 +16,21 @@ import type { SyncJobDoc } from '../src/protocol/types.js';
 import { ceiling, type CeilingFigures } from './ceiling.js';
 import { writeChart, type Sample } from './chart.js';
 import { catchUp, changeRows, commitToSearchable } from './incremental.js';
-import { cpuSeconds, nativeServicePids, peakRssMiB, rssMiB, treeCpuSeconds } from './proc.js';
+import { cpuSeconds, nativeServicePids, peakRssMiB, pin, rssMiB, treeCpuSeconds } from './proc.js';
 import { openWorkbench, type Workbench } from './workbench.js';
 
 const SCALES = (process.env.BENCH_SCALES ?? '10,200').split(',').map(Number);
 const NARROW_ROWS = Number(process.env.BENCH_NARROW_ROWS ?? 1_000_000);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+/**
+ * BENCH_DEDICATED_ES=1: Elasticsearch on a core of its own, everything else
+ * (PostgreSQL, the service, the ceiling's loader) on the others, for the sync
+ * and the ceiling alike: the deployment where the service is judged by how
+ * busy it keeps Elasticsearch, not by the cores it takes from it.
+ */
+const DEDICATED = process.env.BENCH_DEDICATED_ES === '1';
+const CPUS = availableParallelism();
+const PINNING = { elasticsearch: String(CPUS - 1), others: CPUS > 2 ? `0-${CPUS - 2}` : '0' };
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -117,6 +127,7 @@ async function dataset(
     await bench.setup({ SETUP_FIRST_SYNC: 'false', CONNECTOR_INCREMENTAL_SCHEDULE: 'off', ...setupEnv });
     log(`${name}: syncing…`);
     const service = bench.startService({ CONNECTORS_POLL_INTERVAL: '1', ...SERVICE_ENV });
+    if (DEDICATED) dedicateCore(service.pid!);
     const { figures, samples } = await measureSync(bench, name, service);
     log(`${name}: the ceiling, on the same documents…`);
     const top = await ceiling(bench.es, bench.connectorId, log);
@@ -130,8 +141,30 @@ async function dataset(
     if (after) full.extra = await after(bench, full);
     return { figures: full, samples };
   } finally {
+    if (DEDICATED) releaseCores();
     await bench.cleanup();
   }
+}
+
+/** See DEDICATED. The bench process pins itself too: it runs the ceiling's loader. */
+function dedicateCore(servicePid: number): void {
+  const natives = nativeServicePids();
+  if (!natives) throw new Error('BENCH_DEDICATED_ES=1 needs the native services of `make services-up` (their pids)');
+  if (CPUS < 2) throw new Error('BENCH_DEDICATED_ES=1 needs at least 2 cores');
+  pin(natives.elasticsearch, PINNING.elasticsearch);
+  pin(natives.postgres, PINNING.others, true);
+  pin(servicePid, PINNING.others);
+  pin(process.pid, PINNING.others);
+}
+
+function releaseCores(): void {
+  const all = `0-${CPUS - 1}`;
+  const natives = nativeServicePids();
+  if (natives) {
+    pin(natives.elasticsearch, all);
+    pin(natives.postgres, all, true);
+  }
+  pin(process.pid, all);
 }
 
 /** The quickstart's incremental defaults on the synced small store: latency and a 1 % catch-up. */
@@ -197,11 +230,12 @@ async function main(): Promise<void> {
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   mkdirSync(RESULTS, { recursive: true });
-  const result = { at: new Date().toISOString(), node: process.version, runs: runs.map((r) => r.figures) };
+  const result = { at: new Date().toISOString(), node: process.version, cpus: CPUS, ...(DEDICATED ? { pinning: PINNING } : {}), runs: runs.map((r) => r.figures) };
   writeFileSync(path.join(RESULTS, `${stamp}.json`), `${JSON.stringify({ ...result, samples: runs.flatMap((r) => r.samples) }, null, 2)}\n`);
   await writeChart(path.join(RESULTS, `${stamp}.png`), runs.flatMap((r) => r.samples), `${result.at}, Node ${process.version}`);
   console.log(JSON.stringify(result, null, 2));
   log(`\nresults: bench/results/${stamp}.json and .png`);
+  if (DEDICATED) log(`Elasticsearch on CPU ${PINNING.elasticsearch} alone; PostgreSQL, the service and the ceiling's loader on CPU ${PINNING.others}`);
   for (const r of result.runs) {
     log(
       `${r.dataset}: ${r.docs_per_second} docs/s (${r.mb_per_second} MB/s) = ${r.ratio_to_ceiling} × ceiling ${r.ceiling.docs_per_second} ` +

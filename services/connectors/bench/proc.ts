@@ -67,3 +67,14 @@ export function nativeServicePids(): NativeServices | undefined {
     return undefined;
   }
 }
+
+/**
+ * Restricts a process, every thread of it, to `cpus` (taskset's list: "0",
+ * "0-2"); with `tree`, its descendants too. Threads and children started later
+ * inherit it.
+ */
+export function pin(pid: number, cpus: string, tree = false): void {
+  const res = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`taskset -a -p -c ${cpus} ${pid} failed: ${res.stderr || res.error?.message}`);
+  if (tree) for (const child of childrenOf(pid)) pin(child, cpus, true);
+}

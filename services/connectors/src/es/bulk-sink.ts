@@ -20,6 +20,17 @@ export interface BulkSinkOptions {
   signal?: AbortSignal;
   /** Called for each item that finally failed (not retried any more). */
   onItemError?: (failure: ItemFailure) => void;
+  /** Called after each bulk request (retries of rejected items included), with what it achieved: for metrics. */
+  onRequest?: (r: BulkRequestReport) => void;
+}
+
+export interface BulkRequestReport {
+  seconds: number;
+  /** The request itself failed (no answer, or an error for the whole request). */
+  failed: boolean;
+  indexed: number;
+  deleted: number;
+  indexedBytes: number;
 }
 
 export interface ItemFailure {
@@ -251,7 +262,33 @@ export class BulkSink {
   }
 
   private async request(batch: Batch): Promise<void> {
-    const res = await this.post(batch);
+    const started = performance.now();
+    const report = (failed: boolean, delta = { indexed: 0, deleted: 0, indexedBytes: 0 }) =>
+      this.options.onRequest?.({ seconds: (performance.now() - started) / 1000, failed, ...delta });
+    let res: BulkResponse;
+    try {
+      res = await this.post(batch);
+    } catch (err) {
+      report(true);
+      throw err;
+    }
+    // Items are settled synchronously, so the difference is this request's alone, whatever else is in flight.
+    const before = { indexed: this.stats.indexed, deleted: this.stats.deleted, indexedBytes: this.stats.indexedBytes };
+    let retry: Batch;
+    try {
+      retry = this.settle(batch, res);
+    } finally {
+      report(false, { indexed: this.stats.indexed - before.indexed, deleted: this.stats.deleted - before.deleted, indexedBytes: this.stats.indexedBytes - before.indexedBytes });
+    }
+    if (retry.ops.length) {
+      const attempt = Math.max(...retry.ops.map((o) => o.attempt));
+      await sleep(this.retryDelayMs * 2 ** (attempt - 1), this.options.signal, { rejectOnAbort: true });
+      await this.request(retry);
+    }
+  }
+
+  /** Counts each item's outcome and reports failures; returns the items Elasticsearch rejected for now, to retry. */
+  private settle(batch: Batch, res: BulkResponse): Batch {
     const ops = batch.ops;
     const retry = new Batch(Buffer.allocUnsafe(0));
     res.items.forEach((item, i) => {
@@ -292,10 +329,6 @@ export class BulkSink {
         reason: result.error?.reason ?? `status ${result.status}`,
       });
     });
-    if (retry.ops.length) {
-      const attempt = Math.max(...retry.ops.map((o) => o.attempt));
-      await sleep(this.retryDelayMs * 2 ** (attempt - 1), this.options.signal, { rejectOnAbort: true });
-      await this.request(retry);
-    }
+    return retry;
   }
 }

@@ -13,7 +13,7 @@ import { runFullSync, type SyncProgress, type SyncResult } from '../sync/full-sy
 import { validateBasicRules } from '../sync/filtering-validation.js';
 import { runIncrementalSync } from '../sync/incremental-sync.js';
 import { IDLE_JOB_MESSAGE, ORPHAN_JOB_MESSAGE } from './cleanup.js';
-import { documentsDeleted, documentsIndexed, jobDuration, jobsFinished, jobsRunning, replicationLagSeconds } from './metrics.js';
+import { jobDuration, jobsFinished, jobsRunning, replicationLagSeconds } from './metrics.js';
 
 export const WORKER_HOSTNAME = os.hostname();
 
@@ -228,8 +228,6 @@ export class JobRunner {
     const labels = { job_type: this.job.doc.job_type, status: outcome.status };
     jobsFinished.inc(labels);
     jobDuration.observe(labels, (Date.now() - started) / 1000);
-    documentsIndexed.inc(this.progress.indexed);
-    documentsDeleted.inc(this.progress.deleted);
   }
 
   private fullSyncOptions(plan: SyncPlan) {

@@ -13,6 +13,7 @@ import { JobRunner } from './job-runner.js';
 import { IdleCollector } from './memory.js';
 import { schedulableTypes, trySchedule } from './scheduler.js';
 import { sleep } from '../util/sleep.js';
+import { loopErrors } from './metrics.js';
 
 export type RuntimeSettings = Pick<
   Config,
@@ -122,6 +123,7 @@ export class ConnectorRuntime {
         const message = errorMessage(err);
         const passes = (this.status.failingLoops[name]?.passes ?? 0) + 1;
         this.status.failingLoops[name] = { passes, error: message };
+        loopErrors.inc({ loop: name });
         this.log.error({ err, loop: name, failedPasses: passes }, `${name} pass failed${passes > 1 ? ` (${passes} in a row)` : ''}: ${message}`);
         if (name === 'poll') this.status.lastPollError = message;
       }

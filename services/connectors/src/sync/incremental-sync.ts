@@ -6,7 +6,7 @@ import type { BasicRule, Pipeline } from '../protocol/types.js';
 import { FIELD_KINDS, type ChangeCapture, type SyncNotice } from '../sources/types.js';
 import { finalId, type SyncProgress, type SyncResult } from './full-sync.js';
 import { compileRules } from './rules.js';
-import { createSink, documentBody, ITEM_ERROR_LIMITS, resolvePipeline } from './writer.js';
+import { createSink, documentBody, ITEM_ERROR_LIMITS, resolvePipeline, SyncError } from './writer.js';
 
 export interface IncrementalSyncOptions {
   client: Client;
@@ -168,13 +168,19 @@ async function deleteTable(
   signal: AbortSignal,
 ): Promise<void> {
   const query = { bool: { filter: [{ term: { database: origin.database } }, { term: { schema: origin.schema } }, { term: { table: origin.table } }] } };
+  const attempted = new Set<string>();
   for (;;) {
     signal.throwIfAborted();
     await client.indices.refresh({ index });
     const res = await client.search({ index, query, _source: false, size: 1000, track_total_hits: false });
     const ids = res.hits.hits.map((h) => h._id).filter((id): id is string => id !== undefined);
     if (ids.length === 0) return;
-    for (const id of ids) await sink.delete(id);
+    // Deletes that failed would be found again on every pass: stop rather than loop.
+    if (ids.every((id) => attempted.has(id))) throw new SyncError(`the documents of truncated table "${origin.table}" could not be deleted from ${index}`);
+    for (const id of ids) {
+      attempted.add(id);
+      await sink.delete(id);
+    }
     await sink.flush();
   }
 }

@@ -3,6 +3,7 @@ import { BulkSink, type BulkSinkOptions, type ItemFailure } from '../es/bulk-sin
 import { pipelineExists } from '../es/content-index.js';
 import type { Logger } from '../log/logger.js';
 import type { Pipeline } from '../protocol/types.js';
+import { observeBulkRequest } from '../service/metrics.js';
 
 /** What full and incremental syncs share on the way into the content index. */
 
@@ -80,6 +81,7 @@ export function createSink(client: Client, s: SinkSettings): BulkSink {
     ...(s.pipeline ? { pipeline: s.pipeline } : {}),
     ...s.bulk,
     signal: s.signal,
+    onRequest: observeBulkRequest,
     onItemError(raw) {
       const failure = { ...raw, reason: withoutValuePreview(raw.reason) };
       s.failedIds.add(failure.id);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@elastic/elasticsearch';
 import { CONNECTORS_ALIAS } from '../../src/protocol/indices.js';
 import { deleteConnectors } from '../helpers/connector-docs.js';
-import { createFakeConnector, esClient, esUrl, jobsOf, startService, stopAll, store, uniqueId, type ServiceProcess } from '../helpers/runtime-harness.js';
+import { createFakeConnector, esClient, esUrl, jobsOf, startService, stopAll, store, uniqueId, waitFor, type ServiceProcess } from '../helpers/runtime-harness.js';
 
 // The `connectors` command line against the live Elasticsearch and a running
 // service: managing connectors, starting and following syncs, exit codes and
@@ -145,6 +145,40 @@ describe('connectors: manage connectors and follow syncs', () => {
     expect(listed.map((c) => c.id)).toContain(created);
     expect(json(await cli('connector', 'delete', created, '--json'))).toEqual({ id: created, deleted: true, index_name: created, index_deleted: false });
     expect(await cli('connector', 'get', created)).toMatchObject({ code: 1, stderr: `connector "${created}" not found\n` });
+  });
+
+  it('/metrics: every series present, and the document, byte and bulk counters move during a sync', async () => {
+    const line = await procs[0]!.waitForLog(/health endpoint on/);
+    const base = `http://127.0.0.1:${/:(\d+)\/health/.exec(line)?.[1]}`;
+    const scrape = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      /** The sample of `series` (name plus its labels, as printed), 0 when absent. */
+      return { text, value: (series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? 0) };
+    };
+    const before = await scrape();
+    for (const name of ['connectors_documents_indexed_total', 'connectors_documents_deleted_total', 'connectors_indexed_bytes_total', 'connectors_bulk_request_duration_seconds', 'connectors_sync_job_duration_seconds', 'connectors_sync_jobs_finished_total', 'connectors_sync_jobs_running', 'connectors_loop_errors_total', 'connectors_replication_lag_seconds', 'connectors_replication_retained_bytes']) {
+      expect(before.text, name).toContain(`# TYPE ${name} `);
+    }
+    const jobId = await store(client).createJob(slow, 'full', 'on_demand');
+    const during = await waitFor('a scrape mid-sync', async () => {
+      const job = (await store(client).getJob(jobId))?.doc;
+      if (job?.status !== 'in_progress' || job.indexed_document_count < 500) return undefined;
+      return scrape();
+    }, 60_000, 100);
+    expect(during.value('connectors_sync_jobs_running')).toBe(1);
+    expect(during.value('connectors_documents_indexed_total')).toBeGreaterThan(before.value('connectors_documents_indexed_total'));
+    expect(during.value('connectors_indexed_bytes_total')).toBeGreaterThan(before.value('connectors_indexed_bytes_total'));
+    expect(during.value('connectors_bulk_request_duration_seconds_count{outcome="ok"}')).toBeGreaterThan(before.value('connectors_bulk_request_duration_seconds_count{outcome="ok"}'));
+    await waitFor('the sync to end', async () => (await store(client).getJob(jobId))?.doc.status === 'completed', 60_000);
+    const after = await waitFor('the counters settled', async () => {
+      const m = await scrape();
+      return m.value('connectors_sync_jobs_running') === 0 ? m : undefined;
+    });
+    expect(after.value('connectors_documents_indexed_total') - before.value('connectors_documents_indexed_total')).toBe(4000);
+    const finished = 'connectors_sync_jobs_finished_total{job_type="full",status="completed"}';
+    expect(after.value(finished) - before.value(finished)).toBe(1);
+    const durations = 'connectors_sync_job_duration_seconds_count{job_type="full",status="completed"}';
+    expect(after.value(durations) - before.value(durations)).toBe(1);
   });
 
   it('index count and index search: what the sync wrote, matches highlighted', async () => {

@@ -118,12 +118,13 @@ describe('configuration values', () => {
   });
 
   it('lists what is unusable instead of throwing', () => {
-    const s = parseSettings({ ...base, host: ' ', port: 70000, fetch_size: 0, field_naming: 'weird' });
+    const s = parseSettings({ ...base, host: ' ', port: 70000, fetch_size: 0, field_naming: 'weird', retry_count: 1000 });
     expect(s.problems).toEqual([
       '"host" is required',
       '"port" must be at most 65535 (got 70000)',
       '"field_naming" must be one of prefixed, column (got "weird")',
       '"fetch_size" must be an integer ≥ 1 (got 0)',
+      '"retry_count" must be an integer from 0 to 20 (got 1000)',
     ]);
   });
 

@@ -110,8 +110,10 @@ export async function connect(
   }
 }
 
-/** Closes without waiting on a broken socket forever. */
+/** Closes without waiting on a broken socket forever; a socket that did not close in time is destroyed. */
 export async function disconnect(client: pg.Client | undefined): Promise<void> {
   if (!client) return;
-  await Promise.race([client.end().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+  const ended = await Promise.race([client.end().then(() => true, () => true), new Promise<false>((r) => setTimeout(() => r(false), 2000).unref())]);
+  // pg keeps its socket on `connection.stream`, outside its types.
+  if (!ended) (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }

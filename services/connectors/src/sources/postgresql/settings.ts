@@ -53,11 +53,12 @@ function text(v: unknown): string {
 }
 
 /** Missing or blank ⇒ the default; numbers may arrive as strings from older documents. */
-function integer(v: unknown, fallback: number, name: string, min: number, problems: string[]): number {
+function integer(v: unknown, fallback: number, name: string, min: number, problems: string[], max = Number.MAX_SAFE_INTEGER): number {
   if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) return fallback;
   const n = typeof v === 'number' ? v : Number(String(v).trim());
-  if (!Number.isInteger(n) || n < min) {
-    problems.push(`"${name}" must be an integer ≥ ${min} (got ${JSON.stringify(v)})`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    problems.push(`"${name}" must be an integer ${range} (got ${JSON.stringify(v)})`);
     return fallback;
   }
   return n;
@@ -118,7 +119,8 @@ export function parseSettings(values: Record<string, unknown>): PgSettings {
     tables: tableList(values.tables ?? '*'),
     fetchSize: integer(values.fetch_size, DEFAULTS.fetchSize, 'fetch_size', 1, problems),
     fetchBytes: integer(values.fetch_bytes, DEFAULTS.fetchBytes, 'fetch_bytes', 1024, problems),
-    retryCount: integer(values.retry_count, DEFAULTS.retryCount, 'retry_count', 0, problems),
+    // Back-off doubles up to 30 s: 20 retries already wait about 8 minutes for a lost server.
+    retryCount: integer(values.retry_count, DEFAULTS.retryCount, 'retry_count', 0, problems, 20),
     sslEnabled,
     sslCa: text(values.ssl_ca),
     fieldNaming: (FIELD_NAMING_VALUES as readonly string[]).includes(naming) ? (naming as FieldNaming) : DEFAULTS.fieldNaming,
