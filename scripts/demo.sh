@@ -65,7 +65,7 @@ env -u ELASTIC_PASSWORD -u KIBANA_URL \
 # Setup logs on stdout too; its result is the last line.
 first_sync=$(node -e 'const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n"); console.log(Boolean(JSON.parse(lines.at(-1)).firstSyncJobId))' "$DEMO_DIR/setup.json")
 if [ "$reseeded" = true ] && [ "$first_sync" = false ]; then
-  "${CLI[@]}" sync "$CONNECTOR_ID"
+  "${CLI[@]}" sync start "$CONNECTOR_ID"
 fi
 
 cat <<MSG

@@ -57,8 +57,12 @@ export function connectorView(id: string, d: ConnectorDoc): ConnectorView {
   };
 }
 
-/** Every live connector, by id; both backends keep them behind this alias. */
-async function allConnectors(client: Client): Promise<ConnectorView[]> {
+/** Every live connector, by id: `GET _connector` when the cluster has the API, else the connector index. */
+export async function allConnectors(client: Client, api: boolean): Promise<ConnectorView[]> {
+  if (api) {
+    const res = (await client.connector.list({ size: 1000 })) as unknown as { results: (ConnectorDoc & { id: string })[] };
+    return res.results.filter((c) => !c.deleted).map((c) => connectorView(c.id, c)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
   try {
     const res = await client.search<ConnectorDoc>({ index: CONNECTORS_ALIAS, query: { bool: { must_not: [{ term: { deleted: true } }] } }, size: 1000 });
     // Sorted here: sorting on _id is off by default in Elasticsearch.
@@ -70,7 +74,7 @@ async function allConnectors(client: Client): Promise<ConnectorView[]> {
 }
 
 export async function listCommand(options: OutputOptions): Promise<void> {
-  const connectors = await withCluster(({ client }) => allConnectors(client));
+  const connectors = await withCluster(({ client, admin }) => allConnectors(client, admin.api));
   emit(options, connectors, () =>
     connectors.length
       ? table(

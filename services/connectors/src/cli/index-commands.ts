@@ -47,7 +47,7 @@ export async function indexSearchCommand(connectorId: string, query: string, opt
     return { connector_id: connectorId, index, query, ...(await searchIndex(client, index, query, size)) };
   });
   emit(options, result, () => [
-    `${groupDigits(result.total)} documents match in ${result.index}${result.total > result.hits.length ? ` (the first ${result.hits.length})` : ''}`,
+    `${groupDigits(result.total)} ${result.total === 1 ? 'document matches' : 'documents match'} in ${result.index}${result.total > result.hits.length ? ` (the first ${result.hits.length})` : ''}`,
     ...result.hits.flatMap((h) => [`  ${h.id}`, ...Object.entries(h.highlights).map(([field, frags]) => `    ${field}: ${frags.join(' … ')}`)]),
   ]);
 }

@@ -41,7 +41,11 @@ export function jobView(id: string, d: SyncJobDoc): JobView {
   };
 }
 
-/** Rates from successive readings of a job, smoothed so a slow report does not swing them. */
+/**
+ * Rates from successive readings of a job. The job document changes only when
+ * the service reports (every 2 s): readings in between repeat the last one and
+ * are skipped, and a count that stops moving for 5 s brings the rate to 0.
+ */
 export class RateMeter {
   private last: { at: number; indexed: number; read: number } | undefined;
   indexedPerSecond = 0;
@@ -49,13 +53,19 @@ export class RateMeter {
 
   observe(at: number, indexed: number, read: number): void {
     const prev = this.last;
-    if (prev && at - prev.at >= 500) {
-      const s = (at - prev.at) / 1000;
-      const smooth = (old: number, now: number) => (old === 0 ? now : old * 0.6 + now * 0.4);
-      this.indexedPerSecond = smooth(this.indexedPerSecond, Math.max(0, indexed - prev.indexed) / s);
-      this.readPerSecond = smooth(this.readPerSecond, Math.max(0, read - prev.read) / s);
+    if (!prev) {
+      this.last = { at, indexed, read };
+      return;
     }
-    if (!prev || at - prev.at >= 500) this.last = { at, indexed, read };
+    if (indexed === prev.indexed && read === prev.read) {
+      if (at - prev.at > 5_000) this.indexedPerSecond = this.readPerSecond = 0;
+      return;
+    }
+    const s = (at - prev.at) / 1000;
+    const smooth = (old: number, now: number) => (old === 0 ? now : old * 0.5 + now * 0.5);
+    this.indexedPerSecond = smooth(this.indexedPerSecond, Math.max(0, indexed - prev.indexed) / s);
+    this.readPerSecond = smooth(this.readPerSecond, Math.max(0, read - prev.read) / s);
+    this.last = { at, indexed, read };
   }
 
   /** Seconds left by the source's row estimate, when there is one and rows are moving. */
@@ -113,7 +123,7 @@ export async function watchJob(store: ProtocolStore, jobId: string, options: Wat
       else {
         // A line when the job moved, and not more often than lineEveryMs.
         const state = `${v.status}|${v.indexed_document_count}|${v.progress?.table ?? ''}`;
-        if (state !== lastState && Date.now() - lastLineAt >= (options.lineEveryMs ?? 5_000)) {
+        if (state !== lastState && Date.now() - lastLineAt >= (options.lineEveryMs ?? 2_000)) {
           options.stream.write(`${progressLine(v, meter)}\n`);
           lastState = state;
           lastLineAt = Date.now();
@@ -129,6 +139,7 @@ export async function watchJob(store: ProtocolStore, jobId: string, options: Wat
 /** The terminal's bar: a percentage when the source estimated the rows, a running count otherwise. */
 class LiveBar {
   private bar: SingleBar | undefined;
+  private withTotal = false;
 
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
@@ -142,7 +153,13 @@ class LiveBar {
       etaText: eta === undefined ? '-' : duration(eta * 1000),
       indexed: groupDigits(v.indexed_document_count),
     };
+    // The estimate arrives with the first report of a running read: the bar starts over with a percentage.
+    if (this.bar && total && !this.withTotal) {
+      this.bar.stop();
+      this.bar = undefined;
+    }
     if (!this.bar) {
+      this.withTotal = total > 0;
       const format = total
         ? '{bar} {percentage}% | {indexed} indexed | {rate}/s | ETA {etaText} | {table}'
         : '{indexed} indexed | {rate}/s | {table}';

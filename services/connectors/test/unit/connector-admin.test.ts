@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { allConnectors } from '../../src/cli/connector-commands.js';
 import { ConnectorAdmin } from '../../src/protocol/admin.js';
 import { ApiProtocolStore } from '../../src/protocol/api-store.js';
 import { newConnectorDoc } from '../../src/protocol/documents.js';
@@ -43,5 +44,17 @@ describe('ConnectorAdmin on the Connector API', () => {
     await admin.delete('c1');
     expect(await admin.find('c1')).toBeUndefined();
     expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['DELETE /_connector/c1?delete_sync_jobs=true', 'GET /_connector/c1?include_deleted=true']);
+  });
+});
+
+describe('connectors connector list on the Connector API', () => {
+  it('reads GET _connector, leaves deleted ones out and masks secrets', async () => {
+    const live = { id: 'b', ...newConnectorDoc({ name: 'b', index_name: 'ib', service_type: 'postgresql' }), configuration: postgresqlSource.configurationSchema() };
+    live.configuration['password']!.value = 'hunter2';
+    const gone = { id: 'a', ...newConnectorDoc({ name: 'a' }), deleted: true };
+    const { client, calls } = recordingClient(() => ({ body: { count: 2, results: [live, gone] } }));
+    const views = await allConnectors(client, true);
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /_connector?size=1000']);
+    expect(views.map((v) => [v.id, v.index_name, v.configuration['password']])).toEqual([['b', 'ib', '********']]);
   });
 });
