@@ -25,7 +25,7 @@ async function main(): Promise<number> {
   const stop = stopSignals(log, config.shutdownTimeoutMs);
 
   try {
-    await runService(config, defaultSources(), log, stop);
+    await runService(config, defaultSources(), log, stop.signal);
     log.info('stopped');
     return 0;
   } catch (err) {
@@ -37,6 +37,7 @@ async function main(): Promise<number> {
     logFailure(log, err);
     return 1;
   } finally {
+    stop.dispose();
     log.flush();
   }
 }

@@ -9,4 +9,4 @@ const registry = defaultSources();
 const before = readFileSync(file, 'utf8');
 const after = fillBlocks(before, referenceBlocks(registry.types().map((t) => registry.get(t)!)));
 writeFileSync(file, after);
-console.log(before === after ? `${file}: up to date` : `${file}: generated blocks rewritten`);
+process.stdout.write(`${file}: ${before === after ? "up to date" : "generated blocks rewritten"}\n`);

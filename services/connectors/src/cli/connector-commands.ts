@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Client } from '@elastic/elasticsearch';
 import { CONNECTORS_ALIAS } from '../protocol/indices.js';
+import { errorMessage } from '../log/redact.js';
 import { statusOf } from '../protocol/index-store.js';
 import type { ConnectorAdmin } from '../protocol/admin.js';
 import type { Configuration, ConnectorDoc, Schedule } from '../protocol/types.js';
@@ -36,9 +37,11 @@ const MASK = '********';
 export function connectorView(id: string, d: ConnectorDoc): ConnectorView {
   const configuration: Record<string, unknown> = {};
   const fields = Object.entries(d.configuration ?? {}).sort(([, a], [, b]) => (a.order ?? 0) - (b.order ?? 0));
+  // Sensitive by the document or by the source's own schema: a document edited by hand may have lost the flag.
+  const schema = defaultSources().get(d.service_type)?.configurationSchema() ?? {};
   for (const [key, field] of fields) {
     const set = field.value !== '' && field.value !== null && field.value !== undefined;
-    configuration[key] = field.sensitive ? (set ? MASK : '') : field.value;
+    configuration[key] = field.sensitive || schema[key]?.sensitive ? (set ? MASK : '') : field.value;
   }
   return {
     id,
@@ -46,7 +49,7 @@ export function connectorView(id: string, d: ConnectorDoc): ConnectorView {
     service_type: d.service_type ?? null,
     index_name: d.index_name ?? null,
     status: d.status,
-    error: d.error ?? null,
+    error: d.error ? errorMessage(d.error) : null,
     scheduling: { full: d.scheduling.full, incremental: d.scheduling.incremental },
     incremental_sync: !!d.features?.incremental_sync?.enabled,
     last_sync_status: d.last_sync_status ?? null,
@@ -57,16 +60,18 @@ export function connectorView(id: string, d: ConnectorDoc): ConnectorView {
   };
 }
 
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /** Every live connector, by id: `GET _connector` when the cluster has the API, else the connector index. */
 export async function allConnectors(client: Client, api: boolean): Promise<ConnectorView[]> {
   if (api) {
     const res = (await client.connector.list({ size: 1000 })) as unknown as { results: (ConnectorDoc & { id: string })[] };
-    return res.results.filter((c) => !c.deleted).map((c) => connectorView(c.id, c)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return res.results.filter((c) => !c.deleted).map((c) => connectorView(c.id, c)).sort(byId);
   }
   try {
     const res = await client.search<ConnectorDoc>({ index: CONNECTORS_ALIAS, query: { bool: { must_not: [{ term: { deleted: true } }] } }, size: 1000 });
     // Sorted here: sorting on _id is off by default in Elasticsearch.
-    return res.hits.hits.filter((h) => h._source).map((h) => connectorView(h._id!, h._source!)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return res.hits.hits.filter((h) => h._source).map((h) => connectorView(h._id!, h._source!)).sort(byId);
   } catch (err) {
     if (statusOf(err) === 404) return [];
     throw err;
@@ -130,6 +135,7 @@ export async function createCommand(id: string, options: OutputOptions & { index
 /** `key=value` → the field's typed value; `key=-` reads it from stdin (a secret kept out of shell history). */
 export function parseAssignments(pairs: string[], schema: Configuration, readStdin = () => readFileSync(0, 'utf8').replace(/\r?\n$/, '')): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  if (pairs.filter((p) => p.endsWith('=-')).length > 1) throw new CliError('only one value can come from stdin (key=-)', EXIT.usage);
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq < 1) throw new CliError(`"${pair}" is not key=value`, EXIT.usage);

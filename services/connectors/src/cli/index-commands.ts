@@ -1,12 +1,11 @@
 import type { Client } from '@elastic/elasticsearch';
 import type { ConnectorAdmin } from '../protocol/admin.js';
-import { contentSearchRequest } from '../es/search.js';
+import { contentSearchRequest, MAX_QUERY_CHARS } from '../es/search.js';
 import { withCluster } from './cluster.js';
 import { CliError, EXIT, notFound } from './exit.js';
 import { emit, type OutputOptions } from './output.js';
 import { groupDigits } from './status.js';
 
-const MAX_QUERY_CHARS = 1_000;
 
 async function indexOf(admin: ConnectorAdmin, connectorId: string): Promise<string> {
   const doc = await admin.find(connectorId);

@@ -1,13 +1,11 @@
 import type { Client } from '@elastic/elasticsearch';
 import { errorMessage } from '../log/redact.js';
-import { statusOf } from '../protocol/index-store.js';
-import { JOBS_ALIAS } from '../protocol/indices.js';
+import { searchJobs, UNFINISHED_JOB_STATUSES } from '../protocol/jobs.js';
 import type { ProtocolStore } from '../protocol/store.js';
 import type { ConnectorDoc, JobRecord, JobStatus, SyncJobDoc } from '../protocol/types.js';
 import { withStore } from './cluster.js';
 import { EXIT } from './exit.js';
 
-const RUNNING: JobStatus[] = ['pending', 'in_progress', 'canceling', 'suspended'];
 const TERMINAL_WORD: Partial<Record<JobStatus, string>> = { completed: 'completed', error: 'failed', canceled: 'canceled' };
 
 /** 11043 → "11 043": readable at a glance, and unambiguous in any locale. */
@@ -48,25 +46,6 @@ export function statusBlock(id: string, d: ConnectorDoc, latest: SyncJobDoc | nu
   return lines;
 }
 
-/**
- * The newest job of a connector, whatever its state. The store has no such
- * read; both backends read jobs through this alias, so this does too.
- */
-async function latestJob(client: Client, connectorId: string): Promise<SyncJobDoc | null> {
-  try {
-    const res = await client.search<SyncJobDoc>({
-      index: JOBS_ALIAS,
-      query: { term: { 'connector.id': connectorId } },
-      sort: [{ created_at: 'desc' }],
-      size: 1,
-    });
-    return res.hits.hits[0]?._source ?? null;
-  } catch (err) {
-    if (statusOf(err) === 404) return null;
-    throw err;
-  }
-}
-
 /** Prints the block of a connector; false when there is no such connector. */
 async function printStatus(store: ProtocolStore, client: Client, id: string): Promise<boolean> {
   const connector = await store.getConnector(id);
@@ -74,8 +53,8 @@ async function printStatus(store: ProtocolStore, client: Client, id: string): Pr
     console.error(`connector "${id}" not found`);
     return false;
   }
-  const [latest, running] = await Promise.all([latestJob(client, id), store.listJobsByStatus(RUNNING, { connectorIds: [id] })]);
-  console.log(statusBlock(id, connector.doc, latest, running).join('\n'));
+  const [latest, running] = await Promise.all([searchJobs(client, { connectorId: id, size: 1 }), store.listJobsByStatus(UNFINISHED_JOB_STATUSES, { connectorIds: [id] })]);
+  console.log(statusBlock(id, connector.doc, latest[0]?.doc ?? null, running).join('\n'));
   return true;
 }
 

@@ -1,45 +1,14 @@
 import { SingleBar } from 'cli-progress';
 import type { ProtocolStore } from '../protocol/store.js';
-import type { JobProgress, SyncJobDoc } from '../protocol/types.js';
+import { jobSummary, type JobProgressView, type JobSummary } from '../protocol/job-view.js';
 import { sleep } from '../util/sleep.js';
 import { CliError, EXIT } from './exit.js';
 import { duration } from './output.js';
 import { groupDigits } from './status.js';
 
 const TERMINAL = new Set(['completed', 'error', 'canceled']);
-
-/** What `sync … --json` prints for a job: stable field names, counts as numbers. */
-export interface JobView {
-  id: string;
-  connector_id: string;
-  job_type: string;
-  trigger_method: string;
-  status: string;
-  created_at: string | null;
-  started_at: string | null;
-  completed_at: string | null;
-  indexed_document_count: number;
-  deleted_document_count: number;
-  error: string | null;
-  progress: JobProgress | null;
-}
-
-export function jobView(id: string, d: SyncJobDoc): JobView {
-  return {
-    id,
-    connector_id: d.connector.id,
-    job_type: d.job_type,
-    trigger_method: d.trigger_method,
-    status: d.status,
-    created_at: d.created_at ?? null,
-    started_at: d.started_at ?? null,
-    completed_at: d.completed_at ?? null,
-    indexed_document_count: d.indexed_document_count ?? 0,
-    deleted_document_count: d.deleted_document_count ?? 0,
-    error: d.error ?? null,
-    progress: (d.metadata?.progress as JobProgress | undefined) ?? null,
-  };
-}
+/** How long reads of the job may keep failing before the watch gives up (the job itself goes on). */
+const READ_FAILURES_FOR_MS = 60_000;
 
 /**
  * Rates from successive readings of a job. The job document changes only when
@@ -58,7 +27,11 @@ export class RateMeter {
       return;
     }
     if (indexed === prev.indexed && read === prev.read) {
-      if (at - prev.at > 5_000) this.indexedPerSecond = this.readPerSecond = 0;
+      if (at - prev.at > 5_000) {
+        // Stalled: the rate is 0, and the stall does not count against the next movement.
+        this.indexedPerSecond = this.readPerSecond = 0;
+        this.last = { ...prev, at };
+      }
       return;
     }
     const s = (at - prev.at) / 1000;
@@ -69,28 +42,33 @@ export class RateMeter {
   }
 
   /** Seconds left by the source's row estimate, when there is one and rows are moving. */
-  etaSeconds(p: JobProgress | null): number | undefined {
-    if (!p?.estimated_rows || this.readPerSecond <= 0) return undefined;
+  etaSeconds(p: JobProgressView | null): number | undefined {
+    if (!p?.estimated_rows || p.rows_read === undefined || this.readPerSecond <= 0) return undefined;
     return Math.max(0, p.estimated_rows - p.rows_read) / this.readPerSecond;
   }
 }
 
 /** One plain progress line, for logs and pipes. */
-export function progressLine(v: JobView, meter: RateMeter): string {
+export function progressLine(v: JobSummary, meter: RateMeter): string {
   const parts = [`job ${v.id}: ${v.status}`, `${groupDigits(v.indexed_document_count)} indexed`];
   if (meter.indexedPerSecond > 0) parts.push(`${groupDigits(Math.round(meter.indexedPerSecond))}/s`);
   const p = v.progress;
   if (p) {
-    parts.push(`table ${p.table} (${p.tables_done + 1}/${p.tables_total})`);
-    if (p.estimated_rows) parts.push(`~${Math.min(100, Math.floor((100 * p.rows_read) / p.estimated_rows))}%`);
+    if (p.table) parts.push(`table ${tableText(p)}`);
+    if (p.estimated_rows && p.rows_read !== undefined) parts.push(`~${Math.min(100, Math.floor((100 * p.rows_read) / p.estimated_rows))}%`);
     const eta = meter.etaSeconds(p);
     if (eta !== undefined) parts.push(`ETA ${duration(eta * 1000)}`);
   }
   return parts.join(', ');
 }
 
+/** "orders (3/6)": the table being read, and where it is in the list. */
+function tableText(p: JobProgressView): string {
+  return p.tables_done !== undefined && p.tables_total ? `${p.table} (${p.tables_done + 1}/${p.tables_total})` : (p.table ?? '');
+}
+
 /** How the job ended, in one line: outcome, time, counts, error. */
-export function summaryLine(v: JobView): string {
+export function summaryLine(v: JobSummary): string {
   const took = v.started_at && v.completed_at ? ` in ${duration(Date.parse(v.completed_at) - Date.parse(v.started_at))}` : '';
   const counts = `${groupDigits(v.indexed_document_count)} indexed, ${groupDigits(v.deleted_document_count)} deleted`;
   return `${v.job_type} sync ${v.status}${took}: ${counts}${v.error ? `; error: ${v.error}` : ''}`;
@@ -107,16 +85,26 @@ export interface WatchOptions {
 }
 
 /** Follows a job to its end, showing progress on `options.stream`; resolves with the final job. */
-export async function watchJob(store: ProtocolStore, jobId: string, options: WatchOptions): Promise<JobView> {
+export async function watchJob(store: ProtocolStore, jobId: string, options: WatchOptions): Promise<JobSummary> {
   const meter = new RateMeter();
   const bar = options.tty ? new LiveBar(options.stream) : undefined;
   let lastState = '';
   let lastLineAt = 0;
   try {
+    let lastRead = Date.now();
     for (;;) {
-      const job = await store.getJob(jobId);
+      let job;
+      try {
+        job = await store.getJob(jobId);
+        lastRead = Date.now();
+      } catch (err) {
+        // The job runs on whatever happens to this watcher: a cluster that blinks is waited for, a while.
+        if (Date.now() - lastRead > READ_FAILURES_FOR_MS) throw err;
+        await sleep(options.pollMs ?? 1_000);
+        continue;
+      }
       if (!job) throw new CliError(`sync job "${jobId}" not found`, EXIT.failed);
-      const v = jobView(jobId, job.doc);
+      const v = jobSummary(jobId, job.doc);
       meter.observe(Date.now(), v.indexed_document_count, v.progress?.rows_read ?? v.indexed_document_count);
       if (TERMINAL.has(v.status)) return v;
       if (bar) bar.update(v, meter);
@@ -143,13 +131,13 @@ class LiveBar {
 
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
-  update(v: JobView, meter: RateMeter): void {
+  update(v: JobSummary, meter: RateMeter): void {
     const p = v.progress;
     const total = p?.estimated_rows ?? 0;
     const eta = meter.etaSeconds(p);
     const payload = {
       rate: groupDigits(Math.round(meter.indexedPerSecond)),
-      table: p ? `${p.table} (${p.tables_done + 1}/${p.tables_total})` : v.status,
+      table: p?.table ? tableText(p) : v.status,
       etaText: eta === undefined ? '-' : duration(eta * 1000),
       indexed: groupDigits(v.indexed_document_count),
     };

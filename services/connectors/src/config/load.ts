@@ -50,6 +50,7 @@ export interface Config {
   http: { port: number; host: string };
   /** The status page may start syncs and cancel jobs (otherwise it is read-only). */
   statusPageActions: boolean;
+  statusPageHosts: string[];
   logLevel: string;
   logFormat: LogFormat;
 }
@@ -235,6 +236,7 @@ function toConfig(raw: RawConfig): Config {
     },
     http: { port: raw.HTTP_PORT, host: raw.HTTP_HOST },
     statusPageActions: raw.STATUS_PAGE_ACTIONS,
+    statusPageHosts: raw.STATUS_PAGE_HOSTS,
     logLevel: raw.LOG_LEVEL,
     // A person at a terminal reads lines; a pipe or a container's log driver gets ECS JSON.
     logFormat: raw.LOG_FORMAT === 'auto' ? (process.stdout.isTTY ? 'pretty' : 'json') : raw.LOG_FORMAT,

@@ -37,6 +37,7 @@ export const SETTINGS = {
   HTTP_PORT: 'Port of the status page `/` and its `/api/…` JSON, `/health`, `/ready`, `/metrics` (Prometheus); 0 turns them off',
   HTTP_HOST: 'Address the HTTP endpoints bind to',
   STATUS_PAGE_ACTIONS: 'The status page may start syncs and cancel jobs; off, it only shows them and those endpoints answer 403',
+  STATUS_PAGE_HOSTS: 'Host names, besides localhost, 127.0.0.1 and [::1], the status page and its `/api/…` answer to (the Host header: a name of this machine, or of a proxy in front); other names get 403, so a web page elsewhere cannot reach it through DNS rebinding',
   LOG_LEVEL: '`trace`, `debug`, `info`, `warn`, `error`, `fatal`, or `silent`',
   USE_DOTENV: '`false` skips `.env` (`.services.env` is still read); only from the environment, since `.env` is read before it is known',
   LOG_FORMAT: "`auto`: `pretty` when stdout is a terminal, `json` otherwise (a pipe, a container's log); `json` (ECS, for log shippers); `pretty` (one readable line per event; `make demo` and `compose/dev.yml` use it)",
@@ -144,6 +145,7 @@ export const rawConfigSchema = z
       .default(8080),
     HTTP_HOST: z.string().default('0.0.0.0'),
     STATUS_PAGE_ACTIONS: flag,
+    STATUS_PAGE_HOSTS: list,
     LOG_LEVEL: z
       .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
         error: 'must be one of trace, debug, info, warn, error, fatal, silent',

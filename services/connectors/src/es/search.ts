@@ -1,5 +1,8 @@
 import type { estypes } from '@elastic/elasticsearch';
 
+/** The longest query the CLI and the status page take: enough for any search a person types. */
+export const MAX_QUERY_CHARS = 1_000;
+
 /**
  * The full-text search the CLI (`connectors index search`) and the status page
  * run over a connector's index: any field, lenient (a word against a number

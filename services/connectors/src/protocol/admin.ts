@@ -5,6 +5,11 @@ import { JOBS_ALIAS } from './indices.js';
 import type { IndexProtocolStore } from './index-store.js';
 import type { Configuration, ConnectorDoc, Features, Schedule } from './types.js';
 
+/** A write the cluster refused, or one that would lose something: the message says which. */
+export class ConnectorAdminError extends Error {
+  override name = 'ConnectorAdminError';
+}
+
 /**
  * Writes an operator makes to a connector — create, configure, schedule,
  * delete — as the Connector API makes them, for either backend: through its
@@ -37,8 +42,14 @@ export class ConnectorAdmin {
   }
 
   async create(id: string, fields: { name: string; index_name: string; service_type: string }): Promise<void> {
-    if (this.api) await this.client.connector.put({ connector_id: id, ...fields, is_native: false });
-    else await this.store.putConnector(id, newConnectorDoc(fields));
+    if (this.api) {
+      await this.client.connector.put({ connector_id: id, ...fields, is_native: false });
+      return;
+    }
+    // A deleted connector's cursor names the replication slot the service is yet to drop: overwritten, it would be lost.
+    const previous = (await this.store.getConnector(id))?.doc;
+    if (previous?.deleted && previous.sync_cursor != null) throw new ConnectorAdminError(`connector "${id}" was deleted and the service has not yet dropped its change-capture slot; try again after its next cleanup pass`);
+    await this.store.putConnector(id, newConnectorDoc(fields));
   }
 
   async setIndexName(id: string, index: string): Promise<void> {
@@ -71,8 +82,9 @@ export class ConnectorAdmin {
   async delete(id: string): Promise<void> {
     if (this.api) await this.client.connector.delete({ connector_id: id, delete_sync_jobs: true });
     else {
-      await this.deleteJobs(id);
+      // Marked first, so no scheduler queues a job for it while its jobs go.
       await this.store.updateConnector(id, { deleted: true });
+      await this.deleteJobs(id);
     }
   }
 
@@ -80,10 +92,14 @@ export class ConnectorAdmin {
   private async deleteJobs(connectorId: string): Promise<void> {
     for (;;) {
       const res = await this.client.search({ index: JOBS_ALIAS, query: { term: { 'connector.id': connectorId } }, size: 1000, _source: false, ignore_unavailable: true });
-      const ids = res.hits.hits.map((h) => h._id!);
-      if (!ids.length) return;
-      const bulk = await this.client.bulk({ refresh: true, operations: ids.map((id) => ({ delete: { _index: JOBS_ALIAS, _id: id } })) });
-      if (bulk.errors) throw new Error(`could not delete the jobs of connector ${connectorId}: ${JSON.stringify(bulk.items.find((i) => i.delete?.error)?.delete?.error)}`);
+      if (!res.hits.hits.length) return;
+      // Each from the index it is in: an alias may span several.
+      const bulk = await this.client.bulk({ refresh: true, operations: res.hits.hits.map((h) => ({ delete: { _index: h._index, _id: h._id! } })) });
+      const deleted = bulk.items.filter((i) => i.delete?.result === 'deleted').length;
+      if (bulk.errors || deleted === 0) {
+        const error = bulk.items.find((i) => i.delete?.error)?.delete?.error;
+        throw new ConnectorAdminError(`could not delete the jobs of connector ${connectorId}${error ? `: ${error.type}: ${error.reason ?? ''}` : ''}`);
+      }
     }
   }
 }

@@ -37,6 +37,16 @@ export async function recentJobs(client: Client, connectorIds: string[], size: n
   return out;
 }
 
+/** Jobs newest first, of one connector or all, optionally in some states. A missing jobs index means none. */
+export async function searchJobs(client: Client, filter: { connectorId?: string; statuses?: JobStatus[]; size: number }): Promise<JobRecord[]> {
+  const must = [
+    ...(filter.connectorId ? [{ term: { 'connector.id': filter.connectorId } }] : []),
+    ...(filter.statuses?.length ? [{ terms: { status: filter.statuses } }] : []),
+  ];
+  const res = await client.search<SyncJobDoc>({ index: JOBS_ALIAS, query: { bool: { filter: must } }, sort: [{ created_at: 'desc' }], size: filter.size, ignore_unavailable: true, seq_no_primary_term: true });
+  return res.hits.hits.filter((h) => h._source).map((h) => ({ id: h._id!, doc: h._source!, seqNo: h._seq_no ?? 0, primaryTerm: h._primary_term ?? 0 }));
+}
+
 export type CancelOutcome =
   /** A running job was asked to stop; its worker ends it `canceled` within a second or so. */
   | { kind: 'requested'; job: JobRecord }

@@ -68,7 +68,9 @@ export async function runService(
       store,
       client,
       listServed: () => served.listServed(),
+      sources,
       actions: config.statusPageActions,
+      allowedHosts: config.statusPageHosts,
       problem: () => served.serviceProblem(),
       wakeJobs: () => served.wakeJobs(),
     });
@@ -94,6 +96,7 @@ async function ensureIndicesWithRetry(fn: () => Promise<void>, log: Logger, sign
       if (attempt >= 10 || signal.aborted) throw err;
       log.warn(`connector indices not ready (attempt ${attempt}/10): ${errorMessage(err)}`);
       await sleep(Math.min(1000 * attempt, 10_000), signal);
+      if (signal.aborted) return;
     }
   }
 }

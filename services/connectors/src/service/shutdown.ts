@@ -7,8 +7,9 @@ import type { Logger } from '../log/logger.js';
  * cluster that does not answer must not keep the process past the
  * orchestrator's SIGKILL; cleanup ends any job left running.
  */
-export function stopSignals(log: Logger, timeoutMs: number): AbortSignal {
+export function stopSignals(log: Logger, timeoutMs: number): { signal: AbortSignal; dispose(): void } {
   const shutdown = new AbortController();
+  let deadline: NodeJS.Timeout | undefined;
   const exit = (code: number, message: string) => {
     log.error(message);
     log.flush();
@@ -18,9 +19,11 @@ export function stopSignals(log: Logger, timeoutMs: number): AbortSignal {
     if (shutdown.signal.aborted) exit(130, `second ${signal}: exiting without waiting for jobs`);
     log.info(`${signal} received: shutting down`);
     shutdown.abort();
-    setTimeout(() => exit(1, `stop took longer than ${timeoutMs / 1000} s (CONNECTORS_SHUTDOWN_TIMEOUT): exiting; cleanup will end any job left running`), timeoutMs).unref();
+    deadline = setTimeout(() => exit(1, `stop took longer than ${timeoutMs / 1000} s (CONNECTORS_SHUTDOWN_TIMEOUT): exiting; cleanup will end any job left running`), timeoutMs);
+    deadline.unref();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  return shutdown.signal;
+  // Once the service has stopped, whatever still holds the process is not a stop that took too long.
+  return { signal: shutdown.signal, dispose: () => clearTimeout(deadline) };
 }

@@ -14,13 +14,15 @@ const stop = stopSignals(log, config.shutdownTimeoutMs);
 const ms = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
 // A test may register the fake source under a type of its own (worker-mode tests).
 const extra = process.env.TEST_FAKE_TYPE ? [{ ...fakeSource, serviceType: process.env.TEST_FAKE_TYPE }] : [];
-runService(config, new SourceRegistry([fakeSource, postgresqlSource, ...extra]), log, stop, {
+runService(config, new SourceRegistry([fakeSource, postgresqlSource, ...extra]), log, stop.signal, {
   ...(ms('TEST_JOB_REPORT_MS') ? { jobReportIntervalMs: ms('TEST_JOB_REPORT_MS') } : {}),
   ...(ms('TEST_JOB_CHECK_MS') ? { jobCheckIntervalMs: ms('TEST_JOB_CHECK_MS') } : {}),
-}).then(
-  () => log.info('fake service exited'),
-  (err: unknown) => {
-    log.fatal({ err }, 'fake service failed');
-    process.exitCode = 1;
-  },
-);
+})
+  .then(
+    () => log.info('fake service exited'),
+    (err: unknown) => {
+      log.fatal({ err }, 'fake service failed');
+      process.exitCode = 1;
+    },
+  )
+  .finally(() => stop.dispose());

@@ -80,7 +80,7 @@ describe('connectors: manage connectors and follow syncs', () => {
     expect(r.code, r.stderr).toBe(0);
     const job = json<Record<string, unknown>>(r);
     expect(Object.keys(job).sort()).toEqual(
-      ['completed_at', 'connector_id', 'created_at', 'deleted_document_count', 'error', 'id', 'indexed_document_count', 'job_type', 'progress', 'started_at', 'status', 'trigger_method'].sort(),
+      ['completed_at', 'connector_id', 'created_at', 'deleted_document_count', 'error', 'id', 'indexed_document_count', 'job_type', 'last_seen', 'progress', 'started_at', 'status', 'trigger_method'].sort(),
     );
     expect(job).toMatchObject({ connector_id: slow, job_type: 'full', trigger_method: 'on_demand', status: 'completed', indexed_document_count: 4000, error: null });
     expect(job['progress']).toMatchObject({ table: 'fake', tables_done: 0, tables_total: 1, estimated_rows: 4000 });
@@ -99,6 +99,8 @@ describe('connectors: manage connectors and follow syncs', () => {
     try {
       const queued = json<{ id: string; status: string }>(await cli('sync', 'start', idle, '--json'));
       expect(queued.status).toBe('pending');
+      // A second one of the same type would only run the same sync again.
+      expect(await cli('sync', 'start', idle)).toMatchObject({ code: 1, stderr: `a full sync of ${idle} is already waiting to start: job ${queued.id}; follow it with: connectors sync watch ${queued.id}\n` });
       const listed = json<{ id: string; status: string; connector_id: string }[]>(await cli('sync', 'list', '--connector', idle, '--json'));
       expect(listed.map((j) => [j.id, j.status, j.connector_id])).toEqual([[queued.id, 'pending', idle]]);
       const canceled = await cli('sync', 'cancel', queued.id, '--json');

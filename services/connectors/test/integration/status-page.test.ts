@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_QUERY_CHARS } from '../../src/es/search.js';
 import { connectorSummary, highlightSegments, titleField } from '../../src/http/status/api.js';
 import { newConnectorDoc, newJobDoc } from '../../src/protocol/documents.js';
 import { CONNECTORS_ALIAS, JOBS_ALIAS } from '../../src/protocol/indices.js';
@@ -140,12 +142,21 @@ describe('status page', () => {
     const base = await baseUrl(proc);
     await serving(base, [id!]);
 
+    // Reached by another name (a web page elsewhere rebinding its domain to this address): refused; /health is not the page's.
+    const byName = (path: string, host: string) =>
+      new Promise<number>((resolve, reject) => http.get(`${base}${path}`, { headers: { host } }, (res) => resolve(res.resume().statusCode ?? 0)).on('error', reject));
+    expect(await byName('/api/status', 'evil.example:80')).toBe(403);
+    expect(await byName('/', 'evil.example')).toBe(403);
+    expect(await byName('/health', 'evil.example')).toBe(200);
+    expect(await byName('/api/status', `localhost:${new URL(base).port}`)).toBe(200);
+    expect(await byName('/api/status', '[::1]')).toBe(200);
+
     const unknown = await call(base, `/api/search?connector=no-such-connector&q=x`);
     expect(unknown.status).toBe(404);
     expect(unknown.type).toMatch(/^application\/json/);
     expect(unknown.body.error).toMatch(/not served by this process/);
 
-    const long = await call(base, `/api/search?connector=${id}&q=${'x'.repeat(201)}`);
+    const long = await call(base, `/api/search?connector=${id}&q=${'x'.repeat(MAX_QUERY_CHARS + 1)}`);
     expect(long.status).toBe(400);
     expect(long.body.error).toMatch(/q is too long/);
     expect(long.text).not.toMatch(/at .*\.ts:\d+/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jobView, progressLine, RateMeter, summaryLine } from '../../src/cli/watch.js';
+import { progressLine, RateMeter, summaryLine } from '../../src/cli/watch.js';
+import { jobSummary } from '../../src/protocol/job-view.js';
 import { newConnectorDoc, newJobDoc } from '../../src/protocol/documents.js';
 
 describe('sync progress', () => {
@@ -22,8 +23,8 @@ describe('sync progress', () => {
     const m = new RateMeter();
     m.observe(0, 0, 0);
     m.observe(1_000, 40_000, 50_000);
-    expect(progressLine(jobView('j1', doc), m)).toBe('job j1: in_progress, 40 000 indexed, 40 000/s, table orders (3/6), ~25%, ETA 3 s');
+    expect(progressLine(jobSummary('j1', doc), m)).toBe('job j1: in_progress, 40 000 indexed, 40 000/s, table orders (3/6), ~25%, ETA 3 s');
     const failed = { ...doc, status: 'error' as const, error: 'boom', started_at: '2026-01-01T00:00:00Z', completed_at: '2026-01-01T00:01:15Z' };
-    expect(summaryLine(jobView('j1', failed))).toBe('full sync error in 1 min 15 s: 40 000 indexed, 0 deleted; error: boom');
+    expect(summaryLine(jobSummary('j1', failed))).toBe('full sync error in 1 min 15 s: 40 000 indexed, 0 deleted; error: boom');
   });
 });

@@ -1,12 +1,16 @@
 import type { Client } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
-import { contentSearchRequest } from '../../es/search.js';
+import { contentSearchRequest, MAX_QUERY_CHARS } from '../../es/search.js';
 import type { estypes } from '@elastic/elasticsearch';
 import { errorMessage } from '../../log/redact.js';
+import { count, cut, jobSummary, MAX_NAME_CHARS, message, text, type JobSummary } from '../../protocol/job-view.js';
 import { cancelJob, recentJobs, UNFINISHED_JOB_STATUSES } from '../../protocol/jobs.js';
 import type { ProtocolStore } from '../../protocol/store.js';
 import type { ConnectorRecord, JobRecord, JobStatus, JobType, Schedule } from '../../protocol/types.js';
+import { OnDemandRefused, queueOnDemandJob } from '../../service/on-demand.js';
 import { nextRun } from '../../service/schedule/quartz.js';
+import type { SourceRegistry } from '../../sources/registry.js';
+import { DEFAULT_ALLOWED_HOSTS } from './routes.js';
 
 /** Where the status page's answers come from: the running service's own objects. */
 export interface StatusSources {
@@ -14,8 +18,12 @@ export interface StatusSources {
   client: Client;
   /** The connectors this process serves, read now. */
   listServed(): Promise<ConnectorRecord[]>;
+  /** The sources this process runs: what a connector's type can do. */
+  sources: SourceRegistry;
   /** Whether the page may start syncs and cancel jobs (STATUS_PAGE_ACTIONS). */
   actions: boolean;
+  /** Host names the page answers to (the Host header), beyond localhost, 127.0.0.1 and [::1]. */
+  allowedHosts?: string[];
   /** What keeps the service from working, as its connectors show it; null when nothing. */
   problem?(): string | null;
   /** Starts job pickup now rather than at the next poll (after "sync now"). */
@@ -31,29 +39,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-}
-
-export interface JobProgressView {
-  table?: string;
-  tables_done?: number;
-  tables_total?: number;
-  rows_read?: number;
-  estimated_rows?: number;
-}
-
-export interface JobSummary {
-  id: string;
-  job_type: JobType;
-  trigger_method: string;
-  status: JobStatus;
-  created_at: string | null;
-  started_at: string | null;
-  completed_at: string | null;
-  last_seen: string | null;
-  indexed_document_count: number;
-  deleted_document_count: number;
-  error: string | null;
-  progress: JobProgressView | null;
 }
 
 export interface ScheduleView {
@@ -111,10 +96,7 @@ export interface SearchAnswer {
 }
 
 export const RECENT_JOBS = 10;
-export const MAX_QUERY_CHARS = 200;
 export const MAX_SEARCH_SIZE = 50;
-/** Bounds on what a job or connector passes through: ids, names, tables. */
-const MAX_NAME_CHARS = 300;
 const MAX_TITLE_CHARS = 200;
 const MAX_HIGHLIGHT_FIELDS = 4;
 const STATUS_TTL_MS = 700;
@@ -128,43 +110,6 @@ const TAG_CHARS = /[\uE000\uE001]/g;
 /** Field names that read like a document's title, best first. */
 const TITLE_NAMES = [/(^|[_.-])title$/i, /(^|[_.-])name$/i, /(^|[_.-])subject$/i, /(^|[_.-])headline$/i, /(^|[_.-])label$/i];
 
-const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
-const text = (v: unknown, max = MAX_NAME_CHARS): string | null => (typeof v === 'string' ? cut(v, max) : null);
-const count = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null);
-const message = (v: unknown): string | null => (typeof v === 'string' && v ? errorMessage(v) : null);
-
-/** Only the known fields of `metadata.progress`, each checked: the page trusts nothing else from a job. */
-function progressOf(metadata: unknown): JobProgressView | null {
-  const p = (metadata as { progress?: unknown } | null | undefined)?.progress;
-  if (!p || typeof p !== 'object') return null;
-  const src = p as Record<string, unknown>;
-  const out: JobProgressView = {};
-  const table = text(src.table);
-  if (table) out.table = table;
-  for (const key of ['tables_done', 'tables_total', 'rows_read', 'estimated_rows'] as const) {
-    const n = count(src[key]);
-    if (n !== null) out[key] = n;
-  }
-  return Object.keys(out).length ? out : null;
-}
-
-export function jobSummary(job: JobRecord): JobSummary {
-  const d = job.doc;
-  return {
-    id: job.id,
-    job_type: d.job_type,
-    trigger_method: d.trigger_method,
-    status: d.status,
-    created_at: d.created_at ?? null,
-    started_at: d.started_at ?? null,
-    completed_at: d.completed_at ?? null,
-    last_seen: d.last_seen ?? null,
-    indexed_document_count: count(d.indexed_document_count) ?? 0,
-    deleted_document_count: count(d.deleted_document_count) ?? 0,
-    error: message(d.error),
-    progress: progressOf(d.metadata),
-  };
-}
 
 function scheduleView(s: Schedule | undefined, now: Date): ScheduleView {
   const enabled = s?.enabled === true;
@@ -201,8 +146,8 @@ export function connectorSummary(c: ConnectorRecord, running: JobRecord[], recen
     last_synced: text(d.last_synced),
     last_indexed_document_count: count(d.last_indexed_document_count),
     last_deleted_document_count: count(d.last_deleted_document_count),
-    running: running.map(jobSummary),
-    recent: recent.map(jobSummary),
+    running: running.map((j) => jobSummary(j.id, j.doc)),
+    recent: recent.map((j) => jobSummary(j.id, j.doc)),
   };
 }
 
@@ -255,6 +200,10 @@ export class StatusApi {
   private readonly titleFields = new Map<string, { at: number; field: string | null }>();
 
   constructor(private readonly src: StatusSources) {}
+
+  get allowedHosts(): string[] {
+    return [...DEFAULT_ALLOWED_HOSTS, ...(this.src.allowedHosts ?? []).map((h) => h.toLowerCase())];
+  }
 
   get actions(): boolean {
     return this.src.actions;
@@ -377,16 +326,15 @@ export class StatusApi {
     this.requireActions();
     const requested = (body as { job_type?: unknown } | null)?.job_type ?? 'full';
     if (requested !== 'full' && requested !== 'incremental') throw new ApiError(400, 'job_type must be "full" or "incremental"');
-    const connector = await this.servedConnector(connectorId);
-    if (requested === 'incremental' && connector.doc.features?.incremental_sync?.enabled !== true) {
-      const why = connector.doc.error ? ` (${errorMessage(connector.doc.error)})` : '';
-      throw new ApiError(409, `connector "${connectorId}" cannot run incremental syncs${why}; start a full sync`);
-    }
+    await this.servedConnector(connectorId);
     try {
-      const waiting = await this.src.store.listJobsByStatus(['pending'], { connectorIds: [connectorId] });
-      const same = waiting.find((j) => j.doc.job_type === requested);
-      if (same) throw new ApiError(409, `a ${requested} sync of "${connectorId}" is already waiting to start (job ${same.id})`);
-      const jobId = await this.src.store.createJob(connectorId, requested, 'on_demand');
+      let jobId: string;
+      try {
+        jobId = await queueOnDemandJob(this.src.store, this.src.sources, connectorId, requested);
+      } catch (err) {
+        if (err instanceof OnDemandRefused) throw new ApiError(err.refusal.kind === 'not_found' ? 404 : 409, errorMessage(err.message));
+        throw err;
+      }
       this.statusCache = null;
       this.src.wakeJobs?.();
       return { job_id: jobId, job_type: requested, connector: connectorId };

@@ -213,7 +213,7 @@ const SCRIPT = String.raw`
     });
     var running = new Set();
     list.forEach(function (c) { c.running.forEach(function (j) { running.add(j.id); }); });
-    samples.forEach(function (_, id) { if (!running.has(id)) samples.delete(id); });
+    samples.forEach(function (_, key) { if (!running.has(key.split(':')[0])) samples.delete(key); });
     var empty = document.getElementById('empty');
     empty.hidden = list.length > 0;
   }
@@ -269,11 +269,12 @@ const SCRIPT = String.raw`
     return 'on · ' + (s.interval || '?') + (s.next_run ? ' · next ' + ago(s.next_run) : '');
   }
 
-  function rate(job) {
+  function rate(job, kind, value) {
     var now = Date.now();
-    var list = samples.get(job.id);
-    if (!list) { list = []; samples.set(job.id, list); }
-    var n = job.indexed_document_count;
+    var key = job.id + (kind ? ':' + kind : '');
+    var list = samples.get(key);
+    if (!list) { list = []; samples.set(key, list); }
+    var n = kind ? value : job.indexed_document_count;
     var last = list[list.length - 1];
     if (!last || last.n !== n) list.push({ t: now, n: n });
     while (list.length > 2 && now - list[0].t > RATE_WINDOW_MS) list.shift();
@@ -293,8 +294,10 @@ const SCRIPT = String.raw`
     if (p.estimated_rows > 0 && typeof p.rows_read === 'number') pct = Math.min(99.9, p.rows_read * 100 / p.estimated_rows);
     else if (p.tables_total > 0 && typeof p.tables_done === 'number') pct = Math.min(99.9, p.tables_done * 100 / p.tables_total);
     var eta = null;
-    if (r && r > 0 && p.estimated_rows > 0 && typeof p.rows_read === 'number' && p.estimated_rows > p.rows_read) {
-      eta = (p.estimated_rows - p.rows_read) / r * 1000;
+    // Rows left over the rate rows are read at (rules may exclude many of them from the index).
+    var rr = j.status === 'in_progress' && typeof p.rows_read === 'number' ? rate(j, 'read', p.rows_read) : null;
+    if (rr && rr > 0 && p.estimated_rows > 0 && p.estimated_rows > p.rows_read) {
+      eta = (p.estimated_rows - p.rows_read) / rr * 1000;
     }
     var facts = [
       h('span', { class: 'count', 'data-role': 'indexed', 'data-count': j.indexed_document_count }, num(j.indexed_document_count)), ' indexed',

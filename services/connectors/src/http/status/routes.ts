@@ -60,6 +60,18 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+export const DEFAULT_ALLOWED_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+/** The name part of a Host header: "localhost:8080" → "localhost", "[::1]:8080" → "[::1]". */
+export function hostName(host: string): string {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(host.trim().toLowerCase());
+  return m?.[1] ?? '';
+}
+
+function hostAllowed(host: string | undefined, allowed: string[]): boolean {
+  return host !== undefined && allowed.includes(hostName(host));
+}
+
 /**
  * The status page and its JSON endpoints. Returns false for paths it does not
  * own (the caller answers those); otherwise answers the request, never with a
@@ -71,6 +83,12 @@ export function handleStatusRequest(req: IncomingMessage, res: ServerResponse, p
   const sync = SYNC_PATH.exec(pathname);
   const cancel = CANCEL_PATH.exec(pathname);
   const action = sync ?? cancel;
+  const ours = pathname === '/' || pathname === '/index.html' || pathname.startsWith('/api/');
+  if (ours && !hostAllowed(req.headers.host, api?.allowedHosts ?? DEFAULT_ALLOWED_HOSTS)) {
+    // A page on another site whose name resolves here (DNS rebinding) would otherwise read the index.
+    sendJson(res, 403, { error: `the status page answers to localhost, 127.0.0.1 and [::1]; add "${hostName(req.headers.host ?? '')}" to STATUS_PAGE_HOSTS to reach it by that name` });
+    return true;
+  }
 
   if (pathname === '/' || pathname === '/index.html') {
     if (!read) return false;

@@ -91,16 +91,19 @@ export function unreadableReason(rel: Relation, pk: string[]): string | null {
 }
 
 /**
- * The planner's row estimate (pg_class.reltuples) summed over these relations
- * and their partitions: free to read, and close enough for an ETA. Undefined
- * when none has been analyzed yet (reltuples -1) or for views.
+ * The planner's row estimate (pg_class.reltuples) summed over the leaves of
+ * these relations (a partitioned table's own figure would count its rows
+ * twice): free to read, and close enough for an ETA. Undefined when no leaf
+ * has been analyzed yet (reltuples -1).
  */
 export async function estimatedRowCount(query: RowsQuery, oids: number[]): Promise<number | undefined> {
   if (oids.length === 0) return undefined;
   const rows = await query(
+    // pg_partition_tree lists nothing for a plain table: those count themselves.
     `SELECT sum(greatest(c.reltuples, 0))::text, bool_or(c.reltuples >= 0)
      FROM pg_catalog.pg_class c
-     WHERE c.oid = ANY($1::oid[]) OR c.oid IN (SELECT inhrelid FROM pg_catalog.pg_inherits WHERE inhparent = ANY($1::oid[]))`,
+     WHERE (c.oid = ANY($1::oid[]) AND c.relkind IN ('r', 'm', 'f'))
+        OR c.oid IN (SELECT t.relid FROM unnest($1::oid[]) AS r(oid), LATERAL pg_catalog.pg_partition_tree(r.oid::regclass) AS t WHERE t.isleaf)`,
     [oids],
   );
   const [sum, known] = rows[0] ?? [];

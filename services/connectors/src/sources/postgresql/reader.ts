@@ -246,7 +246,8 @@ async function* readTable(ctx: ReaderContext, relation: Relation, pk: string[]):
 /** Documents of every configured table, all from one snapshot. */
 export async function* readTables(ctx: ReaderContext): AsyncGenerator<SourceDocument> {
   const tables = await readableTables(ctx, true);
-  const estimatedRows = ctx.progress ? await estimatedRowCount(ctx.session.rows, tables.map((t) => t.relation.oid)) : undefined;
+  // Only for progress displays: a failed estimate leaves the bar without a percentage, never fails the read.
+  const estimatedRows = ctx.progress ? await estimatedRowCount(ctx.session.rows, tables.map((t) => t.relation.oid)).catch(() => undefined) : undefined;
   for (const [i, { relation, pk }] of tables.entries()) {
     ctx.progress?.({ table: relation.name, tablesDone: i, tablesTotal: tables.length, ...(estimatedRows !== undefined ? { estimatedRows } : {}) });
     yield* readTable(ctx, relation, pk);
