@@ -39,8 +39,8 @@ export async function syncStartCommand(id: string, options: OutputOptions & { ty
     const { jobId, queued } = await queueSync(store, id, options.type);
     const what = queued ? `queued ${options.type} sync job ${jobId} for connector ${id}` : `a ${options.type} sync of ${id} is already waiting to start: job ${jobId}`;
     if (!options.wait) {
-      if (!queued) throw new CliError(`${what}; follow it with: connectors sync watch ${jobId}`, EXIT.failed);
-      emit(options, { id: jobId, connector_id: id, job_type: options.type, status: 'pending' }, () => what);
+      // Asked for a sync, and one will run: done, whichever job it is.
+      emit(options, { id: jobId, connector_id: id, job_type: options.type, status: 'pending', queued }, () => (queued ? what : `${what}; follow it with: connectors sync watch ${jobId}`));
       return;
     }
     if (!options.json) console.log(`${what}; waiting for a service to run it (Ctrl-C stops waiting, not the job)`);

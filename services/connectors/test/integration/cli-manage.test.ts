@@ -100,7 +100,8 @@ describe('connectors: manage connectors and follow syncs', () => {
       const queued = json<{ id: string; status: string }>(await cli('sync', 'start', idle, '--json'));
       expect(queued.status).toBe('pending');
       // A second one of the same type would only run the same sync again.
-      expect(await cli('sync', 'start', idle)).toMatchObject({ code: 1, stderr: `a full sync of ${idle} is already waiting to start: job ${queued.id}; follow it with: connectors sync watch ${queued.id}\n` });
+      expect(await cli('sync', 'start', idle)).toMatchObject({ code: 0, stdout: `a full sync of ${idle} is already waiting to start: job ${queued.id}; follow it with: connectors sync watch ${queued.id}\n` });
+      expect((await jobsOf(client, idle)).length).toBe(1);
       const listed = json<{ id: string; status: string; connector_id: string }[]>(await cli('sync', 'list', '--connector', idle, '--json'));
       expect(listed.map((j) => [j.id, j.status, j.connector_id])).toEqual([[queued.id, 'pending', idle]]);
       const canceled = await cli('sync', 'cancel', queued.id, '--json');
