@@ -438,11 +438,13 @@ describe('hostile input: clear errors on the right document, the service serving
 
   it('the canary connector still syncs, and the index equals its source', async () => {
     const job = await runJob(client, CANARY, 60_000);
-    expect(job.error ?? null).toBeNull();
-    expect(job.status).toBe('completed');
+    // On failure, what the service said about the canary.
+    const said = () => `job ${job.id}: ${job.status} ${job.error ?? ''}\n${service.lines.filter((l) => l.includes(CANARY)).slice(-20).join('\n')}`;
+    expect(job.error ?? null, said()).toBeNull();
+    expect(job.status, said()).toBe('completed');
     await client.indices.refresh({ index: `${INDEX}-canary` });
     const res = await client.search<Record<string, unknown>>({ index: `${INDEX}-canary`, size: 10, sort: [{ public_items_id: 'asc' }] });
-    expect(res.hits.hits.map((h) => [h._source?.public_items_id, h._source?.public_items_name])).toEqual([
+    expect(res.hits.hits.map((h) => [h._source?.public_items_id, h._source?.public_items_name]), said()).toEqual([
       [1, 'red pen'],
       [2, 'blue pen'],
       [3, 'lamp'],
