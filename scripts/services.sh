@@ -124,6 +124,9 @@ start_es() {
     rm -f "$ES_PID"
     echo "$ES_PORT" > "$STATE_DIR/es.port"
     install -m 644 "$ROOT/compose/elasticsearch/elasticsearch.yml" "$ES_HOME/config/elasticsearch.yml"
+    # This cluster is also the test suites': their hundreds of small indices (a
+    # primary and an unassigned replica each) would reach the default limit of
+    # 1 000 shards in one `make test`.
     as_service_user ES_JAVA_HOME="$java_home" ES_JAVA_OPTS="-Xms$ES_HEAP -Xmx$ES_HEAP" \
       "$ES_HOME/bin/elasticsearch" -d -p "$ES_PID" \
       -Enode.name=native \
@@ -134,6 +137,7 @@ start_es() {
       -Epath.logs="$ES_LOGS" \
       -Expack.security.enabled=false \
       -Eaction.destructive_requires_name=false \
+      -Ecluster.max_shards_per_node=5000 \
       >"$STATE_DIR/es-start.out" 2>&1 \
       || { tail -n 30 "$STATE_DIR/es-start.out" >&2; die "Elasticsearch did not start; see $ES_LOGS"; }
   fi
