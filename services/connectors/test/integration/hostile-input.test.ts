@@ -432,7 +432,7 @@ describe('hostile input: clear errors on the right document, the service serving
       expect(job.status, what).toBe('error');
       expect(job.error, what).toMatch(message);
       // The line follows the write: wait for it rather than race it.
-      await service.waitForLog(new RegExp(`${escapeRegExp(jobId)}.*${escapeRegExp(job.error!)}`), 5_000);
+      await service.waitForLog(new RegExp(`${escapeRegExp(jobId)}.*${escapeRegExp(job.error!)}`), 20_000);
     }
   });
 
