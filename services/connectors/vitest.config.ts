@@ -9,6 +9,7 @@ const env = { USE_DOTENV: 'false' };
 
 export default defineConfig({
   test: {
+    reporters: ['default', './test/helpers/failure-list.ts'],
     projects: [
       {
         test: {
