@@ -213,7 +213,11 @@ export class JobRunner {
       clearInterval(watcher);
       await this.reporting;
     }
+    // Counted before the document says so: whoever sees the job ended finds the metrics agreeing.
+    const labels = { job_type: this.job.doc.job_type, status: outcome.status };
     jobsRunning.dec();
+    jobsFinished.inc(labels);
+    jobDuration.observe(labels, (Date.now() - started) / 1000);
     try {
       const cursorWritten = await this.finish(outcome);
       if (outcome.status === 'completed' && outcome.cursor !== undefined) {
@@ -225,9 +229,6 @@ export class JobRunner {
     } finally {
       await source?.close().catch(() => undefined);
     }
-    const labels = { job_type: this.job.doc.job_type, status: outcome.status };
-    jobsFinished.inc(labels);
-    jobDuration.observe(labels, (Date.now() - started) / 1000);
   }
 
   private fullSyncOptions(plan: SyncPlan) {
