@@ -19,7 +19,8 @@ import { catchUp, changeRows, commitToSearchable } from './incremental.js';
 import { cpuSeconds, nativeServicePids, peakRssMiB, pin, rssMiB, treeCpuSeconds } from './proc.js';
 import { openWorkbench, type Workbench } from './workbench.js';
 
-const SCALES = (process.env.BENCH_SCALES ?? '10,200').split(',').map(Number);
+// Empty: no store at all (the narrow table alone).
+const SCALES = (process.env.BENCH_SCALES ?? '10,200').split(',').filter((s) => s.trim() !== '').map(Number);
 const NARROW_ROWS = Number(process.env.BENCH_NARROW_ROWS ?? 1_000_000);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
 /**

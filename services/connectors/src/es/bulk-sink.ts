@@ -69,7 +69,7 @@ interface Op {
   id: string;
   kind: 'index' | 'delete';
   /** Conditional delete: a 409 means the document changed and is kept. */
-  conditional?: boolean;
+  conditional: boolean;
   /** Where this operation's NDJSON lines sit in its request body. */
   start: number;
   end: number;
@@ -88,21 +88,31 @@ class Batch {
   constructor(public body: Buffer) {}
 
   /**
-   * Appends one operation's lines (action, then the document of an index);
-   * grows the buffer when a document does not fit.
+   * Appends one operation: its action line, and the document's line for an
+   * index; grows the buffer when they do not fit. Called once per document:
+   * no rest arguments, no spread, one object per operation.
    */
-  append(op: Omit<Op, 'start' | 'end' | 'docBytes'>, ...lines: string[]): void {
+  append(id: string, kind: Op['kind'], attempt: number, action: string, doc?: string, conditional = false): void {
+    // At most 3 bytes per UTF-16 unit, plus the newlines: measure exactly only when that could overflow.
+    const worst = (action.length + (doc?.length ?? 0)) * 3 + 2;
+    if (this.length + worst > this.body.length) this.reserve(Buffer.byteLength(action) + (doc === undefined ? 0 : Buffer.byteLength(doc)) + 2);
     const start = this.length;
-    let lineBytes = 0;
-    for (const line of lines) {
-      // At most 3 bytes per UTF-16 unit, plus the newline: measure exactly only when that could overflow.
-      if (this.length + line.length * 3 + 1 > this.body.length) this.reserve(Buffer.byteLength(line) + 1);
-      lineBytes = this.body.write(line, this.length);
-      this.length += lineBytes;
+    this.length += this.body.write(action, this.length);
+    this.body[this.length++] = 0x0a;
+    let docBytes = 0;
+    if (doc !== undefined) {
+      docBytes = this.body.write(doc, this.length);
+      this.length += docBytes;
       this.body[this.length++] = 0x0a;
     }
-    // An index's document is its last line; its bytes count as indexed volume.
-    this.ops.push({ ...op, start, end: this.length, docBytes: op.kind === 'index' ? lineBytes : 0 });
+    // An index's document counts as indexed volume.
+    this.ops.push({ id, kind, conditional, start, end: this.length, docBytes, attempt });
+  }
+
+  /** Appends an operation taken from another batch (a retry), lines as they were. */
+  appendFrom(from: Batch, op: Op): void {
+    const [action = '', doc] = from.body.toString('utf8', op.start, op.end - 1).split('\n');
+    this.append(op.id, op.kind, op.attempt + 1, action, doc, op.conditional);
   }
 
   private reserve(bytes: number): void {
@@ -166,15 +176,20 @@ export class BulkSink {
     return new Batch(this.spare.pop() ?? Buffer.allocUnsafe(this.bodyBytes));
   }
 
-  async index(id: string, document: Record<string, unknown>): Promise<void> {
+  /**
+   * Buffers one document. Returns a promise only when the caller must wait
+   * (a full batch and every request slot taken): a sync calls this per row,
+   * and most calls need no await.
+   */
+  index(id: string, document: Record<string, unknown>): Promise<void> | undefined {
     this.throwIfFailed();
-    this.batch.append({ id, kind: 'index', attempt: 0 }, `{"index":{"_id":${JSON.stringify(id)}}}`, JSON.stringify(document));
-    await this.afterAppend();
+    this.batch.append(id, 'index', 0, `{"index":{"_id":${JSON.stringify(id)}}}`, JSON.stringify(document));
+    return this.afterAppend();
   }
 
   async delete(id: string): Promise<void> {
     this.throwIfFailed();
-    this.batch.append({ id, kind: 'delete', attempt: 0 }, `{"delete":{"_id":${JSON.stringify(id)}}}`);
+    this.batch.append(id, 'delete', 0, `{"delete":{"_id":${JSON.stringify(id)}}}`);
     await this.afterAppend();
   }
 
@@ -185,7 +200,7 @@ export class BulkSink {
   async deleteVersion(v: DocumentVersion): Promise<void> {
     this.throwIfFailed();
     const action = { delete: { _index: v.index, _id: v.id, if_seq_no: v.seqNo, if_primary_term: v.primaryTerm } };
-    this.batch.append({ id: v.id, kind: 'delete', conditional: true, attempt: 0 }, JSON.stringify(action));
+    this.batch.append(v.id, 'delete', 0, JSON.stringify(action), undefined, true);
     await this.afterAppend();
   }
 
@@ -216,15 +231,22 @@ export class BulkSink {
   }
 
   /** Back-pressure: a full batch waits for a free request slot, so memory never grows with a slow cluster. */
-  private async afterAppend(): Promise<void> {
+  private afterAppend(): Promise<void> | undefined {
     if (!this.timer && this.flushIntervalMs > 0) this.armTimer();
-    if (this.batch.ops.length >= this.flushCount || this.batch.length >= this.flushBytes) {
-      while (this.inFlight.size >= this.concurrency) {
-        await Promise.race(this.inFlight);
-        this.throwIfFailed();
-      }
+    if (this.batch.ops.length < this.flushCount && this.batch.length < this.flushBytes) return undefined;
+    if (this.inFlight.size < this.concurrency) {
       this.send();
+      return undefined;
     }
+    return this.sendWhenFree();
+  }
+
+  private async sendWhenFree(): Promise<void> {
+    while (this.inFlight.size >= this.concurrency) {
+      await Promise.race(this.inFlight);
+      this.throwIfFailed();
+    }
+    this.send();
   }
 
   private send(): void {
@@ -293,7 +315,12 @@ export class BulkSink {
     const retry = new Batch(Buffer.allocUnsafe(0));
     res.items.forEach((item, i) => {
       const op = ops[i];
-      const result = Object.values(item)[0];
+      let result: BulkResponse['items'][number][string] | undefined;
+      // The item's only key is its operation; no array per item (a response holds thousands).
+      for (const key in item) {
+        result = item[key];
+        break;
+      }
       if (!op || !result) return;
       if (result.status < 300 || (op.kind === 'delete' && result.status === 404) || (op.conditional && result.status === 409)) {
         this.stats.consecutiveFailed = 0;
@@ -316,7 +343,7 @@ export class BulkSink {
         return;
       }
       if (RETRYABLE_ITEM_STATUS.has(result.status) && op.attempt < this.maxItemRetries) {
-        retry.append({ ...op, attempt: op.attempt + 1 }, ...batch.body.toString('utf8', op.start, op.end - 1).split('\n'));
+        retry.appendFrom(batch, op);
         return;
       }
       this.stats.failed++;

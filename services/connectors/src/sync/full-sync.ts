@@ -116,14 +116,13 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
     for await (const doc of documents) {
       signal.throwIfAborted();
       progress.read++;
-      const { _id, ...fields } = doc;
-      if (!rules.decide(fields, doc[FIELD_KINDS]).include) {
+      if (!rules.decide(doc, doc[FIELD_KINDS]).include) {
         progress.excluded++;
         continue;
       }
-      const id = finalId(String(_id));
-      const body = documentBody(fields, id, syncStarted, pipeline ? opts.pipeline : null);
-      await sink.index(id, body);
+      const id = finalId(String(doc._id));
+      const wait = sink.index(id, documentBody(doc, id, syncStarted, pipeline ? opts.pipeline : null));
+      if (wait) await wait;
     }
     await sink.flush();
     report();

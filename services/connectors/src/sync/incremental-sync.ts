@@ -104,10 +104,9 @@ export async function runIncrementalSync(opts: IncrementalSyncOptions): Promise<
       case 'upsert': {
         progress.read++;
         lastChange = Date.now();
-        const { _id, ...fields } = change.doc;
-        const id = finalId(String(_id));
+        const id = finalId(String(change.doc._id));
         // A row that stops matching the rules leaves the index.
-        if (rules.decide(fields, change.doc[FIELD_KINDS]).include) pending.set(id, documentBody(fields, id, new Date().toISOString(), pipeline ? opts.pipeline : null));
+        if (rules.decide(change.doc, change.doc[FIELD_KINDS]).include) pending.set(id, documentBody(change.doc, id, new Date().toISOString(), pipeline ? opts.pipeline : null));
         else {
           progress.excluded++;
           pending.set(id, null);

@@ -45,9 +45,15 @@ export async function resolvePipeline(client: Client, index: string, pipeline: P
   return name;
 }
 
-/** The indexed body: the source's fields, `id`, `_timestamp`, and the pipeline's hints when one runs. */
-export function documentBody(fields: Record<string, unknown>, id: string, fallbackTimestamp: string, pipeline: Pipeline | null | undefined): Record<string, unknown> {
-  const body: Record<string, unknown> = { ...fields, id, _timestamp: fields._timestamp ?? fallbackTimestamp };
+/**
+ * The indexed body: the source document's fields except `_id`, with `id` (the
+ * final one) and `_timestamp`, and the pipeline's hints when one runs. One
+ * copy per row (a rest copy: V8's fastest here, and it keeps `__proto__` keys own).
+ */
+export function documentBody(doc: Record<string, unknown>, id: string, fallbackTimestamp: string, pipeline: Pipeline | null | undefined): Record<string, unknown> {
+  const { _id, ...body } = doc;
+  body.id = id;
+  body._timestamp ??= fallbackTimestamp;
   if (pipeline) {
     body._extract_binary_content = pipeline.extract_binary_content;
     body._reduce_whitespace = pipeline.reduce_whitespace;

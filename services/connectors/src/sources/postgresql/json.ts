@@ -1,13 +1,10 @@
+import { setField } from '../../util/fields.js';
+
 /**
  * JSON.parse, except that a number a double cannot carry exactly (json and
  * jsonb keep arbitrary precision) is returned as its decimal text.
  */
 
-/** Assigns even a `__proto__` key as an own property, like JSON.parse does. */
-export function setField(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
-}
 
 /** `[sign, digits without leading/trailing zeros, exponent]` of a decimal string, or null. */
 function canonicalDecimal(s: string): string | null {
@@ -28,8 +25,12 @@ function canonicalDecimal(s: string): string | null {
  * A JS number when its shortest printed form denotes exactly the same decimal
  * (so the JSON we emit spells the same value), otherwise the text unchanged.
  */
+const PLAIN_DECIMAL = /^-?\d+(?:\.\d+)?$/;
+
 export function exactNumber(text: string): number | string {
   const n = Number(text);
+  // At most 15 significant digits (DBL_DIG) always come back from a double as the same decimal.
+  if (text.length <= 15 && PLAIN_DECIMAL.test(text)) return n;
   if (!Number.isFinite(n)) return text;
   const a = canonicalDecimal(text);
   return a !== null && a === canonicalDecimal(String(n)) ? n : text;

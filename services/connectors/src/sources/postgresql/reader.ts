@@ -8,12 +8,12 @@ import { qualifiedName, quoteIdent } from './connection.js';
 import { isTransient, noTablesConfigured, selectDenied, tablesNotFound } from './errors.js';
 import { fieldNamer, sortedTables } from './fields.js';
 import { documentId, pythonStr } from './ids.js';
-import { setField } from './json.js';
+import { setField } from '../../util/fields.js';
 import type { TypeRegistry } from './pg-types.js';
 import { PageSizer } from './paging.js';
 import type { QueryResultRows, SnapshotSession } from './session.js';
 import type { PgSettings } from './settings.js';
-import { fieldKind, isoTimestamp, toJsonValue } from './values.js';
+import { fieldKind, isoTimestamp, valueConverter } from './values.js';
 
 export interface ReaderContext {
   settings: PgSettings;
@@ -50,6 +50,10 @@ export async function builderFor(
   const name = fieldNamer(settings.fieldNaming, settings.schema, tables);
   const keys = fields.map((f) => name(f.name));
   const fieldTypes = fields.map((f) => types.get(f.dataTypeID));
+  const columns = fields.flatMap((_, i) => {
+    const type = fieldTypes[i];
+    return type ? [{ index: i, key: keys[i] ?? '', convert: valueConverter(type) }] : [];
+  });
   const idTable = sortedTables(tables).join('_');
   // Later columns win on a name collision, as they do for the values; `table` (a name or a list) goes by its value.
   const kinds: FieldKinds = {
@@ -82,10 +86,7 @@ export async function builderFor(
       };
       // Not enumerable: never copied into the indexed body, never compared as data.
       Object.defineProperty(doc, FIELD_KINDS, { value: kinds });
-      fields.forEach((_, i) => {
-        const type = fieldTypes[i];
-        if (type) setField(doc, keys[i] ?? '', toJsonValue(row[i] ?? null, type));
-      });
+      for (const c of columns) setField(doc, c.key, c.convert(row[c.index] ?? null));
       return doc;
     },
   };
