@@ -17,6 +17,7 @@ export interface PgConnectorOptions {
   password?: string;
   schema?: string;
   fetchSize?: number;
+  fetchBytes?: number;
 }
 
 /** A configured PostgreSQL connector, as Kibana leaves it after the user filled the form. */
@@ -34,6 +35,7 @@ export async function createPgConnector(client: Client, id: string, indexName: s
   schema.schema!.value = options.schema ?? 'public';
   schema.tables!.value = options.tables;
   if (options.fetchSize !== undefined) schema.fetch_size!.value = options.fetchSize;
+  if (options.fetchBytes !== undefined) schema.fetch_bytes!.value = options.fetchBytes;
   doc.configuration = schema;
   doc.status = 'configured';
   doc.features = postgresqlSource.features();
