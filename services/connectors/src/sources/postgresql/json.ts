@@ -5,7 +5,6 @@ import { setField } from '../../util/fields.js';
  * jsonb keep arbitrary precision) is returned as its decimal text.
  */
 
-
 /** `[sign, digits without leading/trailing zeros, exponent]` of a decimal string, or null. */
 function canonicalDecimal(s: string): string | null {
   const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
@@ -21,12 +20,12 @@ function canonicalDecimal(s: string): string | null {
   return `${m[1] === '-' ? '-' : ''}${digits}e${exp}`;
 }
 
+const PLAIN_DECIMAL = /^-?\d+(?:\.\d+)?$/;
+
 /**
  * A JS number when its shortest printed form denotes exactly the same decimal
  * (so the JSON we emit spells the same value), otherwise the text unchanged.
  */
-const PLAIN_DECIMAL = /^-?\d+(?:\.\d+)?$/;
-
 export function exactNumber(text: string): number | string {
   const n = Number(text);
   // At most 15 significant digits (DBL_DIG) always come back from a double as the same decimal.
