@@ -59,6 +59,30 @@ describe('exact JSON', () => {
     expect(exactNumber('0.1000000000000000055511151231257827')).toBe('0.1000000000000000055511151231257827');
     expect(exactNumber('NaN')).toBe('NaN');
   });
+
+  it('takes short decimals as numbers that print the same value, and sends 16 digits the exact way', () => {
+    // Digits and exponent of a decimal, signs and zeros aside: equal means the same value.
+    const canonical = (t: string) => {
+      const [mantissa = '', exp = '0'] = t.replace(/^-/, '').split('e');
+      const [int = '', frac = ''] = mantissa.split('.');
+      const digits = (int + frac).replace(/^0+/, '');
+      const trimmed = digits.replace(/0+$/, '');
+      return trimmed ? `${t.startsWith('-') ? '-' : ''}${trimmed}e${digits.length - trimmed.length - frac.length + Number(exp)}` : '0';
+    };
+    let seed = 12345;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let i = 0; i < 20_000; i++) {
+      const digits = Array.from({ length: 1 + random(14) }, () => String(random(10))).join('');
+      const dot = random(digits.length);
+      const text = `${random(2) ? '-' : ''}${dot ? `${digits.slice(0, dot)}.${digits.slice(dot)}` : digits}`;
+      const n = exactNumber(text);
+      expect(typeof n, text).toBe('number');
+      expect(canonical(String(n)), text).toBe(canonical(text));
+    }
+    expect(exactNumber('9999999999999999')).toBe('9999999999999999');
+    expect(exactNumber('123456789012345')).toBe(123456789012345);
+    expect(exactNumber('0.0000001')).toBe(1e-7);
+  });
 });
 
 describe('value conversion', () => {
