@@ -47,7 +47,9 @@ export class ComposeProject {
     readonly files: string[] = composeFiles(),
     readonly vars: Record<string, string> = {},
   ) {
-    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+    // Below Linux's ephemeral range (32768+): a port there can be taken at any moment by an
+    // outgoing connection's local end, and docker then fails with "address already in use".
+    const base = 20_000 + Math.floor(Math.random() * 127) * 100;
     this.ports = { ES_PORT: base, KIBANA_PORT: base + 1, POSTGRES_PORT: base + 2, CONNECTORS_HTTP_PORT: base + 3 };
   }
 
