@@ -104,10 +104,12 @@ export interface CeilingFigures {
   bytes: number;
   loader: string;
   tried: Record<string, number>;
+  /** Elasticsearch's CPU seconds per 100 k documents under each loader, when its pid is known. */
+  elasticsearch_cpu_per_100k?: Record<string, number>;
 }
 
 /** Every loader setting tried on a fresh copy of the index; the best is the ceiling. */
-export async function ceiling(es: Client, index: string, log: (line: string) => void): Promise<CeilingFigures> {
+export async function ceiling(es: Client, index: string, log: (line: string) => void, esCpuSeconds?: () => number): Promise<CeilingFigures> {
   const chunk = 5 * 1024 * 1024;
   const { bodies, docs, bytes } = await loadBodies(es, index, chunk);
   const target = `${index}-ceiling`;
@@ -117,15 +119,18 @@ export async function ceiling(es: Client, index: string, log: (line: string) => 
     ['bulk helper, 5 MB, 2 in flight', () => helperBulk(es, target, bodies, 2, chunk)],
   ];
   const tried: Record<string, number> = {};
+  const cpu: Record<string, number> = {};
   try {
     for (const [name, load] of loaders) {
       await freshCopy(es, index, target);
+      const cpu0 = esCpuSeconds?.() ?? 0;
       tried[name] = Math.round(await load());
-      log(`  ceiling: ${name}: ${tried[name]} docs/s`);
+      if (esCpuSeconds) cpu[name] = Number((((esCpuSeconds() - cpu0) / docs) * 100_000).toFixed(2));
+      log(`  ceiling: ${name}: ${tried[name]} docs/s${esCpuSeconds ? `, Elasticsearch ${cpu[name]} CPU s per 100 k docs` : ''}`);
     }
   } finally {
     await es.indices.delete({ index: target, ignore_unavailable: true });
   }
   const [loader, best] = Object.entries(tried).sort((a, b) => b[1] - a[1])[0]!;
-  return { docs_per_second: best, bytes, loader, tried };
+  return { docs_per_second: best, bytes, loader, tried, ...(esCpuSeconds ? { elasticsearch_cpu_per_100k: cpu } : {}) };
 }

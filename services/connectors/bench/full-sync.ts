@@ -131,7 +131,8 @@ async function dataset(
     if (DEDICATED) dedicateCore(service.pid!);
     const { figures, samples } = await measureSync(bench, name, service);
     log(`${name}: the ceiling, on the same documents…`);
-    const top = await ceiling(bench.es, bench.connectorId, log);
+    const natives = nativeServicePids();
+    const top = await ceiling(bench.es, bench.connectorId, log, natives ? () => cpuSeconds(natives.elasticsearch) : undefined);
     const full: SyncFigures & { extra?: object } = {
       ...figures,
       // The JSON bytes of the documents, the same for both: the ceiling loads what the sync wrote.

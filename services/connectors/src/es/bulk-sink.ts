@@ -85,6 +85,7 @@ interface Op {
 class Batch {
   readonly ops: Op[] = [];
   length = 0;
+  deletes = 0;
   constructor(public body: Buffer) {}
 
   /**
@@ -107,6 +108,7 @@ class Batch {
     }
     // An index's document counts as indexed volume.
     this.ops.push({ id, kind, conditional, start, end: this.length, docBytes, attempt });
+    if (kind === 'delete') this.deletes++;
   }
 
   /** Appends an operation taken from another batch (a retry), lines as they were. */
@@ -182,8 +184,13 @@ export class BulkSink {
    * and most calls need no await.
    */
   index(id: string, document: Record<string, unknown>): Promise<void> | undefined {
+    return this.indexJson(id, JSON.stringify(document));
+  }
+
+  /** `index` of a document already serialized. */
+  indexJson(id: string, json: string): Promise<void> | undefined {
     this.throwIfFailed();
-    this.batch.append(id, 'index', 0, `{"index":{"_id":${JSON.stringify(id)}}}`, JSON.stringify(document));
+    this.batch.append(id, 'index', 0, `{"index":{"_id":${JSON.stringify(id)}}}`, json);
     return this.afterAppend();
   }
 
@@ -313,6 +320,14 @@ export class BulkSink {
   private settle(batch: Batch, res: BulkResponse): Batch {
     const ops = batch.ops;
     const retry = new Batch(Buffer.allocUnsafe(0));
+    // Every item succeeded, all are indexes, and no pipeline could drop one: the items
+    // need not be read (LazyBulkSerializer leaves them unparsed until they are).
+    if (!res.errors && batch.deletes === 0 && !this.options.pipeline) {
+      this.stats.consecutiveFailed = 0;
+      this.stats.indexed += ops.length;
+      for (const op of ops) this.stats.indexedBytes += op.docBytes;
+      return retry;
+    }
     res.items.forEach((item, i) => {
       const op = ops[i];
       let result: BulkResponse['items'][number][string] | undefined;

@@ -29,6 +29,29 @@ export interface SourceDocument {
   [field: string]: unknown;
 }
 
+/**
+ * A page of documents whose indexed bodies the source serializes itself, as
+ * asked by `ReadOptions.serialize`: what a sync that needs no field values
+ * indexes as is. `body(i, id(i))` is byte for byte what the sync would make of
+ * the document (`documentBody` in the sync room, then JSON), and `id(i)` its
+ * final `_id`. A page, not a document: one hand-over per page instead of one
+ * per row through every generator of the chain. Bodies are made on demand,
+ * one at a time, so each is garbage as soon as it is written.
+ */
+export abstract class SerializedPage {
+  abstract readonly length: number;
+  abstract id(i: number): string;
+  abstract body(i: number, id: string): string;
+}
+
+/** What the sync adds to each body, for a source that serializes bodies itself. */
+export interface BodyShape {
+  /** `_timestamp` when the document has none. */
+  fallbackTimestamp: string;
+  /** Fields the sync sets on every body (an ingest pipeline's hints), in order. */
+  trailer: Readonly<Record<string, unknown>>;
+}
+
 /** Mappings a source can derive from its own schema for a new content index. */
 export interface ContentMappings {
   properties: Record<string, Record<string, unknown>>;
@@ -73,6 +96,12 @@ export interface ReadOptions {
   /** Called for every condition worth showing on the job, besides logging it. */
   notice(n: SyncNotice): void;
   progress?(p: ReadProgress): void;
+  /**
+   * Set when nothing downstream reads field values (no basic rules): the
+   * source may then yield `SerializedPage`s of this shape instead of
+   * documents, skipping an object per row and its serialization.
+   */
+  serialize?: BodyShape;
 }
 
 /** Thrown for anything the user must fix (bad host, credentials, missing table…). */
@@ -104,7 +133,8 @@ export interface DataSource {
   /** Explicit mappings for a content index created by the service, if the source can derive them. */
   contentMappings(options: { advancedRules?: unknown }): Promise<ContentMappings | undefined>;
   /** Every document of a full sync, streamed with bounded memory. */
-  documents(options: ReadOptions): AsyncIterable<SourceDocument>;
+  documents(options: ReadOptions & { serialize?: undefined }): AsyncIterable<SourceDocument>;
+  documents(options: ReadOptions): AsyncIterable<SourceDocument | SerializedPage>;
   /** Present when the source can follow changes (incremental sync). */
   readonly capture?: ChangeCapture;
   close(): Promise<void>;

@@ -4,10 +4,10 @@ import type { ItemFailure } from '../es/bulk-sink.js';
 import { countDocuments, ensureContentIndex } from '../es/content-index.js';
 import type { Logger } from '../log/logger.js';
 import type { BasicRule, Pipeline } from '../protocol/types.js';
-import { FIELD_KINDS, type ChainStart, type DataSource, type ReadProgress, type SyncNotice } from '../sources/types.js';
+import { FIELD_KINDS, SerializedPage, type ChainStart, type DataSource, type ReadProgress, type SyncNotice } from '../sources/types.js';
 import { compileRules } from './rules.js';
 import { staleDocuments, takeCheckpoints } from './stale-docs.js';
-import { createSink, documentBody, ITEM_ERROR_LIMITS, resolvePipeline, SyncError } from './writer.js';
+import { createSink, documentBody, ITEM_ERROR_LIMITS, pipelineHints, resolvePipeline, SyncError } from './writer.js';
 
 export { SyncError, withoutValuePreview } from './writer.js';
 
@@ -112,9 +112,20 @@ export async function runFullSync(opts: FullSyncOptions): Promise<SyncResult> {
       progress(p) {
         progress.source = p;
       },
+      // With no rule to read fields, the source may hand over finished bodies.
+      ...(rules.rules.length === 0 ? { serialize: { fallbackTimestamp: syncStarted, trailer: pipeline && opts.pipeline ? pipelineHints(opts.pipeline) : {} } } : {}),
     });
     for await (const doc of documents) {
       signal.throwIfAborted();
+      if (doc instanceof SerializedPage) {
+        for (let i = 0; i < doc.length; i++) {
+          progress.read++;
+          const id = doc.id(i);
+          const wait = sink.indexJson(id, doc.body(i, id));
+          if (wait) await wait;
+        }
+        continue;
+      }
       progress.read++;
       if (!rules.decide(doc, doc[FIELD_KINDS]).include) {
         progress.excluded++;

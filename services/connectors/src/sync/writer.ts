@@ -54,12 +54,17 @@ export function documentBody(doc: Record<string, unknown>, id: string, fallbackT
   const { _id, ...body } = doc;
   body.id = id;
   body._timestamp ??= fallbackTimestamp;
-  if (pipeline) {
-    body._extract_binary_content = pipeline.extract_binary_content;
-    body._reduce_whitespace = pipeline.reduce_whitespace;
-    body._run_ml_inference = pipeline.run_ml_inference;
-  }
+  if (pipeline) Object.assign(body, pipelineHints(pipeline));
   return body;
+}
+
+/** The fields an ingest pipeline reads its settings from, set on every body it processes. */
+export function pipelineHints(pipeline: Pipeline): Record<string, unknown> {
+  return {
+    _extract_binary_content: pipeline.extract_binary_content,
+    _reduce_whitespace: pipeline.reduce_whitespace,
+    _run_ml_inference: pipeline.run_ml_inference,
+  };
 }
 
 export interface SinkSettings {

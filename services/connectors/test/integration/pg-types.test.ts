@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@elastic/elasticsearch';
 import { postgresqlSource } from '../../src/sources/postgresql/index.js';
-import type { DataSource, SourceDocument } from '../../src/sources/types.js';
+import { SerializedPage, type DataSource, type SourceDocument } from '../../src/sources/types.js';
+import { FIELD_NAMING_VALUES } from '../../src/sources/postgresql/schema.js';
+import { documentBody, pipelineHints } from '../../src/sync/writer.js';
 import { serviceSettings } from '../helpers/services.js';
 import { captureLogger, collect, createDatabase, databaseName, dropDatabase, sourceValues, withAdmin } from '../helpers/pg-fixtures.js';
 
@@ -66,6 +68,18 @@ VALUES (5, '0044-03-15 BC', '2000-02-29 23:59:59.123', '1999-12-31 23:59:59.9999
 const CLASHING = `
 CREATE TABLE clashing (id text PRIMARY KEY, c_int8 text, c_jsonb int, c_double int, c_composite text);
 INSERT INTO clashing VALUES ('a', 'not a number', 5, 7, 'plain');
+`;
+
+// Columns named like the metadata fields, the pipeline's hints and a prototype
+// key, and two that spell the same field once lower-cased: where a serialized
+// body must still put every key where the document object does.
+const NAMESAKES = `
+CREATE TABLE namesakes ("table" text PRIMARY KEY, id int, database text, "__proto__" text, "_reduce_whitespace" text, "Name" text, name text, schema int);
+INSERT INTO namesakes VALUES ('t1', 7, 'db', 'proto', 'ws', 'upper', 'lower', 1), ('t2', NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+CREATE TABLE own_timestamp (k int PRIMARY KEY, "_timestamp" timestamptz);
+INSERT INTO own_timestamp VALUES (1, '2024-01-01 00:00:00+00'), (2, NULL);
+CREATE TABLE numeric_key (k int PRIMARY KEY, "123" text);
+INSERT INTO numeric_key VALUES (1, 'x');
 `;
 
 const MB = 1024 * 1024;
@@ -245,7 +259,7 @@ describe('PostgreSQL source: every type', () => {
   const es = new Client({ node: serviceSettings().elasticsearchUrl, requestTimeout: 60_000 });
 
   beforeAll(async () => {
-    await createDatabase(DB, FIXTURE + CLASHING);
+    await createDatabase(DB, FIXTURE + CLASHING + NAMESAKES);
     // money's text form follows lc_monetary; pin it so the expectation holds anywhere.
     await withAdmin(DB, (c) => c.query(`ALTER DATABASE "${DB}" SET lc_monetary = 'C'`));
     source = postgresqlSource.create(sourceValues(DB, { tables: ['all_types'], fetch_size: 2 }), captureLogger('warn').log);
@@ -307,6 +321,45 @@ describe('PostgreSQL source: every type', () => {
     expect(again.map((d) => JSON.stringify(d))).toEqual(docs.map((d) => JSON.stringify(d)));
   });
 
+  // A sync with no basic rules takes bodies the source serialized; they must be
+  // the object path's bodies byte for byte, for every type and naming.
+  for (const naming of FIELD_NAMING_VALUES) {
+    it(`serializes every body exactly as the object path does (field_naming=${naming}, with and without pipeline hints)`, async () => {
+      const tables = ['all_types', 'clashing', 'namesakes', 'own_timestamp', 'numeric_key'];
+      const both = postgresqlSource.create(sourceValues(DB, { tables, field_naming: naming, fetch_size: 3 }), captureLogger('error').log);
+      try {
+        const plain = (await collect(both)).docs;
+        const pipeline = { name: 'p', extract_binary_content: true, reduce_whitespace: false, run_ml_inference: true };
+        for (const hints of [null, pipeline]) {
+          const shape = { fallbackTimestamp: '2020-02-02T02:02:02.000Z', trailer: hints ? pipelineHints(hints) : {} };
+          // Serialized pages flattened to [id, body] pairs; documents as they come.
+          const read: ([string, string] | SourceDocument)[] = [];
+          for await (const d of both.documents({ signal: new AbortController().signal, notice: () => undefined, serialize: shape })) {
+            if (d instanceof SerializedPage) for (let i = 0; i < d.length; i++) read.push([d.id(i), d.body(i, d.id(i))]);
+            else read.push(d);
+          }
+          expect(read).toHaveLength(plain.length);
+          const serializedTables = new Set<unknown>();
+          read.forEach((item, i) => {
+            const doc = plain[i]!;
+            if (Array.isArray(item)) {
+              serializedTables.add(doc.table);
+              expect(item[0]).toBe(doc._id);
+              expect(item[1]).toBe(JSON.stringify(documentBody(doc, doc._id, shape.fallbackTimestamp, hints)));
+            } else {
+              expect(JSON.stringify(item)).toBe(JSON.stringify(doc));
+            }
+          });
+          // An integer-like key (JavaScript orders it first) keeps the object path; prefixed names never are one.
+          const objectPath = naming === 'column' ? ['numeric_key'] : [];
+          expect([...serializedTables].sort()).toEqual(tables.filter((t) => !objectPath.includes(t)).sort());
+        }
+      } finally {
+        await both.close();
+      }
+    });
+  }
+
   it('derives mappings Elasticsearch accepts, and indexes every document without an item error', async () => {
     const mappings = await source.contentMappings({});
     expect(mappings?.properties[field('c_int8')]).toEqual({ type: 'long' });
@@ -328,7 +381,7 @@ describe('PostgreSQL source: every type', () => {
   });
 
   it('widens mappings of fields shared by several tables (field_naming=column) so every document is accepted', async () => {
-    const plain = postgresqlSource.create(sourceValues(DB, { tables: '*', field_naming: 'column' }), captureLogger('warn').log);
+    const plain = postgresqlSource.create(sourceValues(DB, { tables: ['all_types', 'clashing'], field_naming: 'column' }), captureLogger('warn').log);
     const index = `${INDEX}-column`;
     try {
       const mappings = await plain.contentMappings({});

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BulkSink, type ItemFailure } from '../../src/es/bulk-sink.js';
 import { retryingTransport } from '../../src/es/retrying-transport.js';
+import { LazyBulkSerializer } from '../../src/es/serializer.js';
 import { recordingClient, type Recorded } from '../helpers/recording-client.js';
 
 type Item = Record<string, { status: number; result?: string; error?: { type: string; reason: string } }>;
@@ -9,25 +10,63 @@ type Item = Record<string, { status: number; result?: string; error?: { type: st
 function bulkCluster(answer: (action: Record<string, Record<string, unknown>>, call: number) => Item | 'reject-429', retries = 4) {
   let call = 0;
   // The transport the service's clients use (createEsClient), with short delays.
-  const options = { Transport: retryingTransport({ retries, baseDelayMs: 1, maxDelayMs: 2 }), maxRetries: 0 };
+  const options = { Transport: retryingTransport({ retries, baseDelayMs: 1, maxDelayMs: 2 }), maxRetries: 0, Serializer: LazyBulkSerializer };
   const { client, calls } = recordingClient((r: Recorded) => {
     call++;
     const lines = r.body as Record<string, unknown>[];
     const actions = lines.filter((l) => 'index' in l || 'delete' in l) as Record<string, Record<string, unknown>>[];
     const items = actions.map((a) => answer(a, call));
     if (items.includes('reject-429')) return { status: 429, body: { error: { type: 'es_rejected_execution_exception', reason: 'queue full' }, status: 429 } };
-    return { body: { errors: false, items } };
+    // As Elasticsearch sets it: true when any item failed (a 404 delete is not a failure).
+    const failed = items.some((item) => Object.values(item as Record<string, { status: number }>).some((r) => r.status >= 300 && r.status !== 404));
+    return { body: { errors: failed, items } };
   }, options);
   return { client, calls };
 }
 
+describe('LazyBulkSerializer', () => {
+  const serializer = new LazyBulkSerializer();
+  const items = [{ index: { result: 'created', status: 201 } }, { index: { result: 'updated', status: 200 } }];
+
+  it('leaves the items of an all-succeeded bulk response unparsed until read, then gives what parsing gives', () => {
+    const json = JSON.stringify({ errors: false, items });
+    const res = serializer.deserialize<{ errors: boolean; items: unknown }>(json);
+    expect(res.errors).toBe(false);
+    expect(Object.getOwnPropertyDescriptor(res, 'items')?.get).toBeTypeOf('function');
+    expect(res.items).toEqual(items);
+    expect(res.items).toBe(res.items);
+  });
+
+  it('parses everything else at once, with the transport’s own rules', () => {
+    const failed = { errors: true, items: [{ index: { status: 400, error: { type: 't', reason: 'r' } } }] };
+    expect(serializer.deserialize(JSON.stringify(failed))).toEqual(failed);
+    expect(Object.getOwnPropertyDescriptor(serializer.deserialize(JSON.stringify(failed)), 'items')?.value).toEqual(failed.items);
+    expect(serializer.deserialize('{"count":3}')).toEqual({ count: 3 });
+    // With the transport's prototype-poisoning protection on, lazily read items are refused too.
+    const strict = new LazyBulkSerializer({ enablePrototypePoisoningProtection: true });
+    expect(() => strict.deserialize('{"__proto__":{"x":1}}')).toThrow();
+    const lazy = strict.deserialize<{ items: unknown }>('{"errors":false,"items":[{"__proto__":{"x":1}}]}');
+    expect(() => lazy.items).toThrow();
+  });
+});
+
 describe('bulk sink', () => {
+  it('counts documents and their bytes when every item succeeded, without reading the items', async () => {
+    const { client } = bulkCluster(() => ({ index: { status: 201, result: 'created' } }));
+    const sink = new BulkSink(client, { index: 'content', flushCount: 3 });
+    const bodies = Array.from({ length: 10 }, (_, i) => ({ name: `Grüße ${i}` }));
+    for (const [i, body] of bodies.entries()) await sink.index(`d${i}`, body);
+    await sink.flush();
+    expect(sink.stats).toMatchObject({ indexed: 10, failed: 0, dropped: 0 });
+    expect(sink.stats.indexedBytes).toBe(bodies.reduce((sum, b) => sum + Buffer.byteLength(JSON.stringify(b)), 0));
+  });
+
   it('counts documents an ingest pipeline dropped (noop) apart from indexed ones', async () => {
     const { client } = bulkCluster((a) => {
       const id = a.index!._id as string;
       return { index: id === 'drop-me' ? { status: 200, result: 'noop' } : { status: 201, result: 'created' } };
     });
-    const sink = new BulkSink(client, { index: 'content' });
+    const sink = new BulkSink(client, { index: 'content', pipeline: 'drops-some' });
     await sink.index('keep', { a: 1 });
     await sink.index('drop-me', { a: 2 });
     await sink.flush();

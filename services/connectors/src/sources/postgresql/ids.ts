@@ -128,7 +128,34 @@ export const MAX_ID_BYTES = 512;
  * NULL keys are left out; over 512 UTF-8 bytes it becomes its MD5 hex (E.1).
  */
 export function documentId(database: string, schema: string, table: string, keys: (string | null)[]): string {
-  const values = keys.filter((k): k is string => k !== null);
-  const id = `${database}_${schema}_${table}_${values.join('_')}`;
-  return Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES ? createHash('md5').update(id, 'utf8').digest('hex') : id;
+  return documentIds(database, schema, table)(keys);
 }
+
+/** `documentId` for one table, its prefix worked out once: a full sync makes an id per row. */
+export function documentIds(database: string, schema: string, table: string): (keys: (string | null)[]) => string {
+  const prefix = `${database}_${schema}_${table}_`;
+  return (keys) => {
+    let id = prefix;
+    let first = true;
+    for (const key of keys) {
+      if (key === null) continue;
+      id += first ? key : `_${key}`;
+      first = false;
+    }
+    return withinIdLimit(id);
+  };
+}
+
+/** At most 3 UTF-8 bytes per UTF-16 unit: only a long id needs measuring. */
+function withinIdLimit(id: string): string {
+  if (id.length * 3 <= MAX_ID_BYTES || Buffer.byteLength(id, 'utf8') <= MAX_ID_BYTES) return id;
+  return createHash('md5').update(id, 'utf8').digest('hex');
+}
+
+/** `pythonStr` for one key column, with the type looked at once. */
+export function pythonStrOf(type: PgType): (text: string) => string {
+  return PYTHON_SPELLS_DIFFERENTLY.has(builtinName(baseOf(type)) ?? '') ? (text) => pythonStr(text, type) : (text) => text;
+}
+
+/** The types `pythonStr` does not return as PostgreSQL printed them. */
+const PYTHON_SPELLS_DIFFERENTLY = new Set(['bool', 'float4', 'float8', 'date', 'timestamp', 'timestamptz', 'time', 'timetz', 'interval', 'bytea', 'uuid']);

@@ -1,19 +1,20 @@
 import type pg from 'pg';
 import type { Logger } from '../../log/logger.js';
 import { errorMessage } from '../../log/redact.js';
-import { FIELD_KINDS, SourceError, type FieldKinds, type ReadProgress, type SourceDocument, type SyncNotice } from '../types.js';
+import { FIELD_KINDS, SerializedPage, SourceError, type BodyShape, type FieldKinds, type ReadProgress, type SourceDocument, type SyncNotice } from '../types.js';
 import type { AdvancedRule } from './advanced-rules.js';
 import { estimatedRowCount, findRelations, listRelations, primaryKey, unreadableReason, type Relation } from './catalog.js';
 import { qualifiedName, quoteIdent } from './connection.js';
 import { isTransient, noTablesConfigured, selectDenied, tablesNotFound } from './errors.js';
 import { fieldNamer, sortedTables } from './fields.js';
-import { documentId, pythonStr } from './ids.js';
+import { documentIds, pythonStrOf } from './ids.js';
 import { setField } from '../../util/fields.js';
-import type { TypeRegistry } from './pg-types.js';
+import type { PgType, TypeRegistry } from './pg-types.js';
 import { PageSizer } from './paging.js';
 import type { QueryResultRows, SnapshotSession } from './session.js';
 import type { PgSettings } from './settings.js';
-import { fieldKind, isoTimestamp, valueConverter } from './values.js';
+import { bodySerializer } from './serialize.js';
+import { fieldKind, isoTimestamp, jsonConverter, valueConverter } from './values.js';
 
 export interface ReaderContext {
   settings: PgSettings;
@@ -25,6 +26,8 @@ export interface ReaderContext {
   progress?(p: ReadProgress): void;
   /** ISO time the sync started: `_timestamp` when the table's commit time is unknown. */
   startedAt: string;
+  /** The sync takes serialized bodies of this shape (`ReadOptions.serialize`). */
+  serialize?: BodyShape;
 }
 
 interface Field {
@@ -35,6 +38,8 @@ interface Field {
 /** Converts result rows of one table or query into documents. */
 export interface DocumentBuilder {
   build(row: (string | null)[]): SourceDocument;
+  /** Present when the sync asked for serialized bodies (`ctx.serialize`) and the fields allow them. */
+  serialize?(rows: (string | null)[][]): SerializedPage;
 }
 
 export async function builderFor(
@@ -52,7 +57,7 @@ export async function builderFor(
   const fieldTypes = fields.map((f) => types.get(f.dataTypeID));
   const columns = fields.flatMap((_, i) => {
     const type = fieldTypes[i];
-    return type ? [{ index: i, key: keys[i] ?? '', convert: valueConverter(type) }] : [];
+    return type ? [{ index: i, key: keys[i] ?? '', type, convert: valueConverter(type) }] : [];
   });
   const idTable = sortedTables(tables).join('_');
   // Later columns win on a name collision, as they do for the values; `table` (a name or a list) goes by its value.
@@ -63,33 +68,71 @@ export async function builderFor(
     schema: 'text',
     ...Object.fromEntries(fields.map((f, i) => [keys[i], fieldKind(types.get(f.dataTypeID))])),
   };
-  return {
-    build(row) {
-      const id = documentId(
-        settings.database,
-        settings.schema,
-        idTable,
-        idColumns.map((i) => {
-          const text = row[i] ?? null;
-          const type = fieldTypes[i];
-          return text === null || !type ? null : pythonStr(text, type);
-        }),
-      );
-      // Fixed key order: metadata first, then columns in result order.
-      const doc: SourceDocument = {
-        _id: id,
-        id,
-        _timestamp: timestamp,
-        database: settings.database,
-        schema: settings.schema,
-        table: tableValue,
-      };
-      // Not enumerable: never copied into the indexed body, never compared as data.
-      Object.defineProperty(doc, FIELD_KINDS, { value: kinds });
-      for (const c of columns) setField(doc, c.key, c.convert(row[c.index] ?? null));
-      return doc;
-    },
+  const idOf = idMaker(settings, idTable, idColumns, fieldTypes);
+  const meta: [string, unknown][] = [
+    ['_timestamp', timestamp],
+    ['database', settings.database],
+    ['schema', settings.schema],
+    ['table', tableValue],
+  ];
+  const build = (row: (string | null)[]): SourceDocument => {
+    const id = idOf(row);
+    // Fixed key order: metadata first, then columns in result order.
+    const doc: SourceDocument = { _id: id, id, _timestamp: timestamp, database: settings.database, schema: settings.schema, table: tableValue };
+    // Not enumerable: never copied into the indexed body, never compared as data.
+    Object.defineProperty(doc, FIELD_KINDS, { value: kinds });
+    for (const c of columns) setField(doc, c.key, c.convert(row[c.index] ?? null));
+    return doc;
   };
+  const serialize = ctx.serialize && bodySerializer({ meta, columns: columns.map((c) => ({ index: c.index, key: c.key, json: jsonConverter(c.type) })) }, ctx.serialize);
+  if (!serialize) return { build };
+  return { build, serialize: (rows) => new RowsPage(rows, idOf, serialize) };
+}
+
+/** Rows of one page, serialized on demand. */
+class RowsPage extends SerializedPage {
+  constructor(
+    private readonly rows: (string | null)[][],
+    private readonly idOf: (row: (string | null)[]) => string,
+    private readonly serialize: (row: (string | null)[], id: string) => string,
+  ) {
+    super();
+  }
+
+  get length(): number {
+    return this.rows.length;
+  }
+
+  // documentId is already final: at most 512 bytes.
+  id(i: number): string {
+    return this.idOf(this.rows[i] as (string | null)[]);
+  }
+
+  body(i: number, id: string): string {
+    return this.serialize(this.rows[i] as (string | null)[], id);
+  }
+}
+
+/** A row's document id, from its key columns; the usual one-column key without an array per row. */
+function idMaker(settings: PgSettings, idTable: string, idColumns: number[], fieldTypes: (PgType | undefined)[]): (row: (string | null)[]) => string {
+  const make = documentIds(settings.database, settings.schema, idTable);
+  const keys = idColumns.map((index) => {
+    const type = fieldTypes[index];
+    return { index, str: type ? pythonStrOf(type) : undefined };
+  });
+  const keyOf = (row: (string | null)[], k: (typeof keys)[number]): string | null => {
+    const text = row[k.index] ?? null;
+    return text === null || !k.str ? null : k.str(text);
+  };
+  const only = keys.length === 1 ? keys[0] : undefined;
+  if (only) {
+    const one: (string | null)[] = [null];
+    return (row) => {
+      one[0] = keyOf(row, only);
+      return make(one);
+    };
+  }
+  return (row) => make(keys.map((k) => keyOf(row, k)));
 }
 
 /** Warns once when two columns would write the same field (e.g. `Name` and `name` once lower-cased). */
@@ -193,7 +236,7 @@ export async function readableTables(ctx: ReaderContext, withNotices: boolean): 
  * row of the page before it: no row is sent twice, none skipped — rows
  * changed meanwhile are seen as of the new snapshot.
  */
-async function* readTable(ctx: ReaderContext, relation: Relation, pk: string[]): AsyncGenerator<SourceDocument> {
+async function* readTable(ctx: ReaderContext, relation: Relation, pk: string[]): AsyncGenerator<SourceDocument | SerializedPage> {
   const { settings, session, log, signal } = ctx;
   const table = relation.name;
   const target = qualifiedName(settings.schema, table);
@@ -235,17 +278,20 @@ async function* readTable(ctx: ReaderContext, relation: Relation, pk: string[]):
     // The next page is read while this one is turned into documents: PostgreSQL and the sync overlap.
     const lastRow = page.rows.at(-1);
     pending = page.rows.length < limit || !lastRow ? undefined : fetchPage(pages.next(), keyIndexes.map((i) => lastRow[i] ?? null));
-    for (const row of page.rows) {
-      signal.throwIfAborted();
-      count++;
-      yield builder.build(row);
+    count += page.rows.length;
+    if (builder.serialize) yield builder.serialize(page.rows);
+    else {
+      for (const row of page.rows) {
+        signal.throwIfAborted();
+        yield builder.build(row);
+      }
     }
   }
   log.info({ table, documents: count }, 'table read');
 }
 
 /** Documents of every configured table, all from one snapshot. */
-export async function* readTables(ctx: ReaderContext): AsyncGenerator<SourceDocument> {
+export async function* readTables(ctx: ReaderContext): AsyncGenerator<SourceDocument | SerializedPage> {
   const tables = await readableTables(ctx, true);
   // Only for progress displays: a failed estimate leaves the bar without a percentage, never fails the read.
   const estimatedRows = ctx.progress ? await estimatedRowCount(ctx.session.rows, tables.map((t) => t.relation.oid)).catch(() => undefined) : undefined;
@@ -291,7 +337,7 @@ export function ruleSql(query: string): string {
  * run again from the start on a new snapshot, so rows already sent are sent
  * again (same `_id`s, so the index ends up the same).
  */
-async function* readRule(ctx: ReaderContext, rule: AdvancedRule, index: number): AsyncGenerator<SourceDocument> {
+async function* readRule(ctx: ReaderContext, rule: AdvancedRule, index: number): AsyncGenerator<SourceDocument | SerializedPage> {
   const { settings, session, log, signal } = ctx;
   const label = `advanced rule #${index + 1}`;
   const idColumns = await ruleIdColumns(ctx, rule, label);
@@ -338,10 +384,15 @@ async function* readRule(ctx: ReaderContext, rule: AdvancedRule, index: number):
           builder = await builderFor(ctx, fields, rule.tables, tableValue, idIndexes, timestamp ?? ctx.startedAt);
         }
         log.debug({ rule: index + 1, rows: rows.length }, 'page read');
-        for (const row of rows) {
-          signal.throwIfAborted();
-          count++;
-          yield builder.build(row);
+        if (builder.serialize) {
+          count += rows.length;
+          yield builder.serialize(rows);
+        } else {
+          for (const row of rows) {
+            signal.throwIfAborted();
+            count++;
+            yield builder.build(row);
+          }
         }
         if (rows.length < limit) break;
       }
@@ -356,7 +407,7 @@ async function* readRule(ctx: ReaderContext, rule: AdvancedRule, index: number):
   }
 }
 
-export async function* readRules(ctx: ReaderContext, rules: AdvancedRule[]): AsyncGenerator<SourceDocument> {
+export async function* readRules(ctx: ReaderContext, rules: AdvancedRule[]): AsyncGenerator<SourceDocument | SerializedPage> {
   for (const [i, rule] of rules.entries()) {
     ctx.progress?.({ table: `query ${i + 1} (${rule.tables.join(", ")})`, tablesDone: i, tablesTotal: rules.length });
     yield* readRule(ctx, rule, i);

@@ -7,6 +7,7 @@ import {
   type ContentMappings,
   type DataSource,
   type ReadOptions,
+  type SerializedPage,
   type SourceDocument,
 } from '../types.js';
 import { inaccessibleTables, parseAdvancedRules, tablesNotFoundMessage, type AdvancedRule } from './advanced-rules.js';
@@ -161,7 +162,9 @@ export class PostgresqlSource implements DataSource {
     for (const f of fields) addProperty(mappings.properties, name(f.name), mappingFor(ctx.types.get(f.dataTypeID)));
   }
 
-  async *documents(options: ReadOptions): AsyncGenerator<SourceDocument> {
+  documents(options: ReadOptions & { serialize?: undefined }): AsyncGenerator<SourceDocument>;
+  documents(options: ReadOptions): AsyncGenerator<SourceDocument | SerializedPage>;
+  async *documents(options: ReadOptions): AsyncGenerator<SourceDocument | SerializedPage> {
     assertUsable(this.settings);
     const { rules, problems } = parseAdvancedRules(options.advancedRules);
     if (problems.length > 0) {
@@ -177,7 +180,11 @@ export class PostgresqlSource implements DataSource {
     const session = this.open(options.signal, chain && 'snapshot' in chain ? { snapshot: chain.snapshot } : {});
     let complete = false;
     try {
-      const ctx = { ...this.context(session, options.signal, (n) => options.notice(n)), ...(options.progress ? { progress: options.progress } : {}) };
+      const ctx = {
+        ...this.context(session, options.signal, (n) => options.notice(n)),
+        ...(options.progress ? { progress: options.progress } : {}),
+        ...(options.serialize ? { serialize: options.serialize } : {}),
+      };
       await assertSchema(session.rows, schema, database);
       if (chain && 'prepare' in chain) await chain.prepare(session.rows);
       if (rules.length > 0) {

@@ -50,6 +50,25 @@ export function valueConverter(type: PgType): (text: string | null) => unknown {
   return (text) => (text === null ? null : convert(text));
 }
 
+/**
+ * `JSON.stringify(valueConverter(type)(text))`, with the common types written
+ * straight from PostgreSQL's text: its integers are canonical decimals (no
+ * sign for positives, no leading zeros), so up to 15 digits they are their own
+ * JSON; text needs only its quoting.
+ */
+export function jsonConverter(type: PgType): (text: string | null) => string {
+  const t = baseOf(type);
+  const name = t.kind === 'base' ? builtinName(t) : undefined;
+  const convert = valueConverter(type);
+  let json: (text: string) => string;
+  if (name === 'int2' || name === 'int4' || name === 'oid') json = identity;
+  else if (name === 'int8') json = (text) => (text.length <= 15 ? text : JSON.stringify(int8Value(text)));
+  else if (name === 'bool') json = (text) => (text === 't' ? 'true' : 'false');
+  else if (t.kind === 'base' && baseConverter(name) === identity) json = (text) => JSON.stringify(text);
+  else json = (text) => JSON.stringify(convert(text));
+  return (text) => (text === null ? 'null' : json(text));
+}
+
 /** How sync rules compare a column's values: follows what `toJsonValue` makes of them. */
 export function fieldKind(type: PgType): FieldKind {
   const t = baseOf(type);
