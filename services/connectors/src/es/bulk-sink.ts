@@ -66,7 +66,6 @@ export interface DocumentVersion {
 }
 
 interface Op {
-  id: string;
   kind: 'index' | 'delete';
   /** Conditional delete: a 409 means the document changed and is kept. */
   conditional: boolean;
@@ -77,27 +76,47 @@ interface Op {
   attempt: number;
 }
 
+const DELETE = 1;
+const CONDITIONAL = 2;
+/** `flags` keeps the attempt above the two bits of kind and condition. */
+const ATTEMPT_SHIFT = 2;
+
 /**
  * One request body being built: NDJSON bytes written straight into a buffer,
  * so a batch costs its bytes once (no per-document strings, no join, no copy
  * by the transport). Buffers are reused for the next batch once sent.
+ *
+ * Operations are kept as numbers, not objects: a batch lives until its
+ * response is read, and with 10 000 operations each and 4 batches alive an
+ * object per operation (and its id string) was most of what the young
+ * generation had to copy at every collection. An operation's id is read back
+ * from its action line, only when it failed or is retried.
  */
 class Batch {
-  readonly ops: Op[] = [];
+  /** Per operation: where its lines start in the body, its document's bytes (0 for a delete), kind, condition and attempt. */
+  private readonly starts: number[] = [];
+  private readonly docBytes: number[] = [];
+  private readonly flags: number[] = [];
   length = 0;
   deletes = 0;
+  /** The documents' bytes of every index operation: indexed volume, when all succeed. */
+  indexBytes = 0;
   constructor(public body: Buffer) {}
+
+  get size(): number {
+    return this.starts.length;
+  }
 
   /**
    * Appends one operation: its action line, and the document's line for an
    * index; grows the buffer when they do not fit. Called once per document:
-   * no rest arguments, no spread, one object per operation.
+   * no rest arguments, no spread, no object.
    */
-  append(id: string, kind: Op['kind'], attempt: number, action: string, doc?: string, conditional = false): void {
+  append(kind: Op['kind'], attempt: number, action: string, doc?: string, conditional = false): void {
     // At most 3 bytes per UTF-16 unit, plus the newlines: measure exactly only when that could overflow.
     const worst = (action.length + (doc?.length ?? 0)) * 3 + 2;
     if (this.length + worst > this.body.length) this.reserve(Buffer.byteLength(action) + (doc === undefined ? 0 : Buffer.byteLength(doc)) + 2);
-    const start = this.length;
+    this.starts.push(this.length);
     this.length += this.body.write(action, this.length);
     this.body[this.length++] = 0x0a;
     let docBytes = 0;
@@ -107,14 +126,43 @@ class Batch {
       this.body[this.length++] = 0x0a;
     }
     // An index's document counts as indexed volume.
-    this.ops.push({ id, kind, conditional, start, end: this.length, docBytes, attempt });
+    this.docBytes.push(docBytes);
+    this.indexBytes += docBytes;
+    this.flags.push((kind === 'delete' ? DELETE : 0) | (conditional ? CONDITIONAL : 0) | (attempt << ATTEMPT_SHIFT));
     if (kind === 'delete') this.deletes++;
+  }
+
+  /** Operation `i`, but for its id (see `idOf`). */
+  op(i: number): Op {
+    const flags = this.flags[i] ?? 0;
+    return {
+      kind: flags & DELETE ? 'delete' : 'index',
+      conditional: (flags & CONDITIONAL) !== 0,
+      start: this.starts[i] ?? 0,
+      end: this.starts[i + 1] ?? this.length,
+      docBytes: this.docBytes[i] ?? 0,
+      attempt: flags >> ATTEMPT_SHIFT,
+    };
+  }
+
+  /** Operation `i`'s `_id`, parsed from its action line: only a failed item needs it. */
+  idOf(i: number): string {
+    const start = this.starts[i] ?? 0;
+    const action = JSON.parse(this.body.toString('utf8', start, this.body.indexOf(0x0a, start))) as Record<string, { _id?: string }>;
+    return Object.values(action)[0]?._id ?? '';
+  }
+
+  /** The highest attempt of any operation. */
+  maxAttempt(): number {
+    let max = 0;
+    for (const f of this.flags) max = Math.max(max, f >> ATTEMPT_SHIFT);
+    return max;
   }
 
   /** Appends an operation taken from another batch (a retry), lines as they were. */
   appendFrom(from: Batch, op: Op): void {
     const [action = '', doc] = from.body.toString('utf8', op.start, op.end - 1).split('\n');
-    this.append(op.id, op.kind, op.attempt + 1, action, doc, op.conditional);
+    this.append(op.kind, op.attempt + 1, action, doc, op.conditional);
   }
 
   private reserve(bytes: number): void {
@@ -190,13 +238,13 @@ export class BulkSink {
   /** `index` of a document already serialized. */
   indexJson(id: string, json: string): Promise<void> | undefined {
     this.throwIfFailed();
-    this.batch.append(id, 'index', 0, `{"index":{"_id":${JSON.stringify(id)}}}`, json);
+    this.batch.append('index', 0, `{"index":{"_id":${JSON.stringify(id)}}}`, json);
     return this.afterAppend();
   }
 
   async delete(id: string): Promise<void> {
     this.throwIfFailed();
-    this.batch.append(id, 'delete', 0, `{"delete":{"_id":${JSON.stringify(id)}}}`);
+    this.batch.append('delete', 0, `{"delete":{"_id":${JSON.stringify(id)}}}`);
     await this.afterAppend();
   }
 
@@ -207,15 +255,15 @@ export class BulkSink {
   async deleteVersion(v: DocumentVersion): Promise<void> {
     this.throwIfFailed();
     const action = { delete: { _index: v.index, _id: v.id, if_seq_no: v.seqNo, if_primary_term: v.primaryTerm } };
-    this.batch.append(v.id, 'delete', 0, JSON.stringify(action), undefined, true);
+    this.batch.append('delete', 0, JSON.stringify(action), undefined, true);
     await this.afterAppend();
   }
 
   /** Sends what is buffered and waits for every request in flight. */
   async flush(): Promise<void> {
-    while (this.batch.ops.length || this.inFlight.size) {
+    while (this.batch.size || this.inFlight.size) {
       this.throwIfFailed();
-      if (this.batch.ops.length && this.inFlight.size < this.concurrency) this.send();
+      if (this.batch.size && this.inFlight.size < this.concurrency) this.send();
       else await Promise.race(this.inFlight);
     }
     this.throwIfFailed();
@@ -229,7 +277,7 @@ export class BulkSink {
   private armTimer(): void {
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.fatal || !this.batch.ops.length) return;
+      if (this.fatal || !this.batch.size) return;
       // Only into a free slot: a timer never adds a request beyond the concurrency.
       if (this.inFlight.size < this.concurrency) this.send();
       else this.armTimer();
@@ -240,7 +288,7 @@ export class BulkSink {
   /** Back-pressure: a full batch waits for a free request slot, so memory never grows with a slow cluster. */
   private afterAppend(): Promise<void> | undefined {
     if (!this.timer && this.flushIntervalMs > 0) this.armTimer();
-    if (this.batch.ops.length < this.flushCount && this.batch.length < this.flushBytes) return undefined;
+    if (this.batch.size < this.flushCount && this.batch.length < this.flushBytes) return undefined;
     if (this.inFlight.size < this.concurrency) {
       this.send();
       return undefined;
@@ -259,7 +307,7 @@ export class BulkSink {
   private send(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.batch.ops.length) return;
+    if (!this.batch.size) return;
     const batch = this.batch;
     this.batch = this.newBatch();
     const p = this.request(batch)
@@ -309,8 +357,8 @@ export class BulkSink {
     } finally {
       report(false, { indexed: this.stats.indexed - before.indexed, deleted: this.stats.deleted - before.deleted, indexedBytes: this.stats.indexedBytes - before.indexedBytes });
     }
-    if (retry.ops.length) {
-      const attempt = Math.max(...retry.ops.map((o) => o.attempt));
+    if (retry.size) {
+      const attempt = retry.maxAttempt();
       await sleep(this.retryDelayMs * 2 ** (attempt - 1), this.options.signal, { rejectOnAbort: true });
       await this.request(retry);
     }
@@ -318,18 +366,17 @@ export class BulkSink {
 
   /** Counts each item's outcome and reports failures; returns the items Elasticsearch rejected for now, to retry. */
   private settle(batch: Batch, res: BulkResponse): Batch {
-    const ops = batch.ops;
     const retry = new Batch(Buffer.allocUnsafe(0));
     // Every item succeeded, all are indexes, and no pipeline could drop one: the items
     // need not be read (LazyBulkSerializer leaves them unparsed until they are).
     if (!res.errors && batch.deletes === 0 && !this.options.pipeline) {
       this.stats.consecutiveFailed = 0;
-      this.stats.indexed += ops.length;
-      for (const op of ops) this.stats.indexedBytes += op.docBytes;
+      this.stats.indexed += batch.size;
+      this.stats.indexedBytes += batch.indexBytes;
       return retry;
     }
     res.items.forEach((item, i) => {
-      const op = ops[i];
+      const op = i < batch.size ? batch.op(i) : undefined;
       let result: BulkResponse['items'][number][string] | undefined;
       // The item's only key is its operation; no array per item (a response holds thousands).
       for (const key in item) {
@@ -364,7 +411,7 @@ export class BulkSink {
       this.stats.failed++;
       this.stats.consecutiveFailed++;
       this.options.onItemError?.({
-        id: op.id,
+        id: batch.idOf(i),
         op: op.kind,
         status: result.status,
         type: result.error?.type ?? 'unknown',

@@ -39,18 +39,34 @@ export class FaultRun {
     return (await this.t.store.getJob(id))?.doc;
   }
 
-  startSync(): Promise<string> {
+  /** Index operations on the content index before the latest `startSync`. */
+  private indexedBefore = 0;
+
+  async startSync(): Promise<string> {
+    this.indexedBefore = await this.indexOperations();
     return this.t.store.createJob(this.t.connectorId, 'full', 'on_demand');
   }
 
-  /** Resolves once the job has indexed `documents`; fails at once if it ends first (the fault would land on nothing). */
+  /** Index operations the content index has taken so far (0 before it exists): seen at once, unlike the job's stats. */
+  private async indexOperations(): Promise<number> {
+    const stats = await this.t.client.indices.stats({ index: this.t.index, metric: 'indexing' }).catch(() => undefined);
+    return stats?._all.primaries?.indexing?.index_total ?? 0;
+  }
+
+  /**
+   * Resolves once the job (started by `startSync`) has indexed `documents`;
+   * fails at once if it ends first (the fault would land on nothing). Watches
+   * the index itself, not only the job: a job reports its counts every 2 s,
+   * and a sync may take hardly longer.
+   */
   async whenIndexed(jobId: string, documents: number, timeoutMs = 120_000): Promise<void> {
     let ended: SyncJobDoc | undefined;
     await eventually(`${documents} documents of job ${jobId}`, async () => {
       const j = await this.job(jobId);
       if (terminal(j)) ended = j;
-      return (j?.indexed_document_count ?? 0) >= documents && !ended ? true : undefined;
-    }, { timeoutMs, everyMs: 100, giveUpIf: () => !!ended, context: this.t.context });
+      const indexed = Math.max(j?.indexed_document_count ?? 0, (await this.indexOperations()) - this.indexedBefore);
+      return indexed >= documents && !ended ? true : undefined;
+    }, { timeoutMs, everyMs: 50, giveUpIf: () => !!ended, context: this.t.context });
   }
 
   async finished(jobId: string, timeoutMs = 300_000): Promise<SyncJobDoc> {

@@ -31,9 +31,9 @@ CREATE TABLE items (id integer PRIMARY KEY, n integer NOT NULL, body text NOT NU
 INSERT INTO items SELECT g, g % 1000, 'row ' || g || ' ' || md5(g::text) FROM generate_series(1, ${ROWS}) g;
 `;
 
-/** Small pages and one small bulk request at a time: a sync takes seconds, so a fault lands inside it. */
+/** Small bulk requests, one at a time: a sync takes seconds, so a fault lands inside it. */
 const SLOW_SYNC = {
-  CONNECTORS_BULK_MAX_DOCS: '100',
+  CONNECTORS_BULK_MAX_DOCS: '50',
   CONNECTORS_BULK_CONCURRENCY: '1',
   ELASTICSEARCH_REQUEST_TIMEOUT: '5',
   // About a minute of back-off: a 30 s freeze or a 20 s outage is outlived.
@@ -107,7 +107,7 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
 
   it('PostgreSQL restarted mid-sync: the read reconnects, resumes by key and completes', async () => {
     await editSource(1);
-    const jobId = await store(client).createJob(ID, 'full', 'on_demand');
+    const jobId = await faults.startSync();
     await faults.whenIndexed(jobId, 1000);
     restartPostgresql();
     await faults.settle('PostgreSQL restarted', jobId, [{ status: 'completed' }]);
@@ -116,7 +116,7 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
 
   it('the reading backend killed (pg_terminate_backend) mid-read: reconnected, completed', async () => {
     await editSource(2);
-    const jobId = await store(client).createJob(ID, 'full', 'on_demand');
+    const jobId = await faults.startSync();
     await faults.whenIndexed(jobId, 1000);
     const killed = await withAdmin(pgService.database, (c) =>
       c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND datname = $2`, [ROLE, DB]),
@@ -127,7 +127,7 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
 
   it('Elasticsearch frozen (SIGSTOP) for 30 s mid-sync: requests time out and are retried; nothing lost', async () => {
     await editSource(3);
-    const jobId = await store(client).createJob(ID, 'full', 'on_demand');
+    const jobId = await faults.startSync();
     await faults.whenIndexed(jobId, 1000);
     await freeze(elasticsearchPid(), 30_000);
     await faults.settle('Elasticsearch frozen 30 s', jobId, [{ status: 'completed' }, { status: 'error', error: /^Elasticsearch (did not answer in time|unreachable): / }]);
@@ -135,7 +135,7 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
 
   it('Elasticsearch stopped for 20 s mid-sync, then started: the sync carries on or says why it stopped', async () => {
     await editSource(4);
-    const jobId = await store(client).createJob(ID, 'full', 'on_demand');
+    const jobId = await faults.startSync();
     await faults.whenIndexed(jobId, 1000);
     stopElasticsearch();
     await new Promise((r) => setTimeout(r, 20_000));
@@ -145,7 +145,7 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
 
   it('the content index blocked for writes mid-sync: a job error naming the block; after it is lifted, a sync repairs it', async () => {
     await editSource(5);
-    const jobId = await store(client).createJob(ID, 'full', 'on_demand');
+    const jobId = await faults.startSync();
     await faults.whenIndexed(jobId, 1000);
     await client.indices.putSettings({ index: INDEX, settings: { 'index.blocks.write': true } });
     const faulted = await faults.finished(jobId);
@@ -156,7 +156,7 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
 
   it('the content index turned read-only as at the flood-stage watermark: retried while Elasticsearch holds the block, nothing lost', async () => {
     await editSource(9);
-    const jobId = await store(client).createJob(ID, 'full', 'on_demand');
+    const jobId = await faults.startSync();
     await faults.whenIndexed(jobId, 1000);
     // Answered with 429 per document; Elasticsearch lifts this block itself once the disk has room (here within 30 s).
     await client.indices.putSettings({ index: INDEX, settings: { 'index.blocks.read_only_allow_delete': true } });
@@ -167,7 +167,7 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
 
   it('the connector index closed for 5 s mid-sync: the job finishes or fails truthfully, and the service recovers', async () => {
     await editSource(6);
-    const jobId = await store(client).createJob(ID, 'full', 'on_demand');
+    const jobId = await faults.startSync();
     await faults.whenIndexed(jobId, 1000);
     const concrete = Object.keys(await client.indices.get({ index: CONNECTORS_ALIAS }));
     await client.indices.close({ index: concrete });
@@ -178,7 +178,7 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
 
   it('SIGTERM mid-sync: the job is suspended, and a restarted service resumes it to completion', async () => {
     await editSource(7);
-    const jobId = await store(client).createJob(ID, 'full', 'on_demand');
+    const jobId = await faults.startSync();
     await faults.whenIndexed(jobId, 1000);
     service.kill('SIGTERM');
     await service.exited;
@@ -189,7 +189,7 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
 
   it('SIGKILL mid-sync: cleanup ends the job in error, and the next sync repairs everything', async () => {
     await editSource(8);
-    const jobId = await store(client).createJob(ID, 'full', 'on_demand');
+    const jobId = await faults.startSync();
     await faults.whenIndexed(jobId, 1000);
     service.kill('SIGKILL');
     await service.exited;
@@ -200,7 +200,8 @@ describe('faults: nothing lost, documents that tell the truth, the service servi
   it('Elasticsearch answering 429 to every third bulk request: backed off, nothing lost', async () => {
     const proxy = await rejectingProxy(esUrl, 3);
     try {
-      const proxied = start({ ELASTICSEARCH_URL: proxy.url, HTTP_PORT: '0' }, PROXIED);
+      // Larger requests than the other scenarios: this one needs refusals, not a slow sync.
+      const proxied = start({ ELASTICSEARCH_URL: proxy.url, HTTP_PORT: '0', CONNECTORS_BULK_MAX_DOCS: '200' }, PROXIED);
       await waitFor('the proxied connector checked', async () => (await connectorDoc(client, PROXIED)).status === 'connected', 60_000);
       const jobId = await store(client).createJob(PROXIED, 'full', 'on_demand');
       await run(PROXIED, `${INDEX}-429`).settle('429 on every third bulk', jobId, [{ status: 'completed' }]);

@@ -137,7 +137,7 @@ export function configurationSchema(): Configuration {
       required: false,
       default_value: DEFAULTS.fetchBytes,
       tooltip:
-        'Rows are read in pages of about this many bytes, sized from the width of the rows already read (at most 10 000 rows). Raise it when PostgreSQL is far away (fewer round trips, more memory); lower it on a very small machine; "Rows fetched per request", when changed from 50, caps the rows of a page.',
+        'Rows are read in pages of about this many bytes of memory, sized from the rows already read (their text plus what holds it; at most 10 000 rows). Raise it when PostgreSQL is far away (fewer round trips, more memory); lower it on a very small machine; "Rows fetched per request", when changed from 50, caps the rows of a page.',
       ui_restrictions: ['advanced'],
       validations: [{ type: 'greater_than', constraint: 1023 }],
     }),
