@@ -10,7 +10,7 @@ WS := -w services/connectors
 
 .PHONY: help install build typecheck lint unit integration test run \
         services-up services-down services-status docker-up docker-down offline-images browser docs \
-        up down logs ps reset demo demo-changes e2e bench bench-live clean
+        up down logs ps reset demo demo-changes e2e bench bench-service bench-live clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -80,6 +80,9 @@ e2e: install services-up docker-up build ## End-to-end: native services, and the
 
 bench: install services-up build ## Full syncs at two sizes and a 1 M-row narrow table against Elasticsearch's ceiling (docs/s, RSS, CPU), incremental latency; results in services/connectors/bench/results
 	npm run bench $(WS)
+
+bench-service: install services-up build ## The service's own CPU per 100 k documents against a null Elasticsearch: object and serialized paths, store ×10 and a 1 M-row narrow table
+	npm run bench:service $(WS)
 
 bench-live: install services-up build ## The quickstart's incremental defaults under live changes for BENCH_LIVE_SECONDS (600): job documents written
 	npm run bench:live $(WS)
