@@ -46,7 +46,7 @@ export const SETTINGS = {
 export type SettingKey = keyof typeof SETTINGS;
 
 /** Bulk defaults, measured with `make bench` (docs/configuration.md, performance). */
-export const BULK_DEFAULTS = { maxMb: 2, maxDocs: 10_000, concurrency: 3 } as const;
+export const BULK_DEFAULTS = { maxMb: 2, maxDocs: 10_000, concurrency: 2 } as const;
 
 const seconds = (def: number, min = 0.05) =>
   z.coerce
