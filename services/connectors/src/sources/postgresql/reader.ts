@@ -113,18 +113,6 @@ class RowsPage extends SerializedPage {
   }
 }
 
-/** A page's rows as a reader hands them on: one serialized page, or a document per row. */
-function* handOn(builder: DocumentBuilder, rows: (string | null)[][], signal: AbortSignal): Generator<SourceDocument | SerializedPage> {
-  if (builder.serialize) {
-    yield builder.serialize(rows);
-    return;
-  }
-  for (const row of rows) {
-    signal.throwIfAborted();
-    yield builder.build(row);
-  }
-}
-
 /** A row's document id, from its key columns; the usual one-column key without an array per row. */
 function idMaker(settings: PgSettings, idTable: string, idColumns: number[], fieldTypes: (PgType | undefined)[]): (row: (string | null)[]) => string {
   const make = documentIds(settings.database, settings.schema, idTable);
@@ -291,7 +279,13 @@ async function* readTable(ctx: ReaderContext, relation: Relation, pk: string[]):
     const lastRow = page.rows.at(-1);
     pending = page.rows.length < limit || !lastRow ? undefined : fetchPage(pages.next(), keyIndexes.map((i) => lastRow[i] ?? null));
     count += page.rows.length;
-    yield* handOn(builder, page.rows, signal);
+    if (builder.serialize) yield builder.serialize(page.rows);
+    else {
+      for (const row of page.rows) {
+        signal.throwIfAborted();
+        yield builder.build(row);
+      }
+    }
   }
   log.info({ table, documents: count }, 'table read');
 }
@@ -390,8 +384,16 @@ async function* readRule(ctx: ReaderContext, rule: AdvancedRule, index: number):
           builder = await builderFor(ctx, fields, rule.tables, tableValue, idIndexes, timestamp ?? ctx.startedAt);
         }
         log.debug({ rule: index + 1, rows: rows.length }, 'page read');
-        count += rows.length;
-        yield* handOn(builder, rows, signal);
+        if (builder.serialize) {
+          count += rows.length;
+          yield builder.serialize(rows);
+        } else {
+          for (const row of rows) {
+            signal.throwIfAborted();
+            count++;
+            yield builder.build(row);
+          }
+        }
         if (rows.length < limit) break;
       }
       await client.query(`CLOSE ${RULE_CURSOR}`);
