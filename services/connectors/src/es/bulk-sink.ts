@@ -116,7 +116,7 @@ class Batch {
     // At most 3 bytes per UTF-16 unit, plus the newlines: measure exactly only when that could overflow.
     const worst = (action.length + (doc?.length ?? 0)) * 3 + 2;
     if (this.length + worst > this.body.length) this.reserve(Buffer.byteLength(action) + (doc === undefined ? 0 : Buffer.byteLength(doc)) + 2);
-    this.starts.push(this.length);
+    const start = this.length;
     this.length += this.body.write(action, this.length);
     this.body[this.length++] = 0x0a;
     let docBytes = 0;
@@ -125,6 +125,12 @@ class Batch {
       this.length += docBytes;
       this.body[this.length++] = 0x0a;
     }
+    this.record(start, docBytes, kind, attempt, conditional);
+  }
+
+  /** Keeps what is known of the operation whose lines were just written at `start`. */
+  private record(start: number, docBytes: number, kind: Op['kind'], attempt: number, conditional: boolean): void {
+    this.starts.push(start);
     // An index's document counts as indexed volume.
     this.docBytes.push(docBytes);
     this.indexBytes += docBytes;
@@ -159,10 +165,15 @@ class Batch {
     return max;
   }
 
-  /** Appends an operation taken from another batch (a retry), lines as they were. */
+  /**
+   * Appends an operation taken from another batch (a retry), its bytes copied
+   * as they are: a document of tens of MB is not decoded into a string again.
+   */
   appendFrom(from: Batch, op: Op): void {
-    const [action = '', doc] = from.body.toString('utf8', op.start, op.end - 1).split('\n');
-    this.append(op.kind, op.attempt + 1, action, doc, op.conditional);
+    this.reserve(op.end - op.start);
+    const start = this.length;
+    this.length += from.body.copy(this.body, this.length, op.start, op.end);
+    this.record(start, op.docBytes, op.kind, op.attempt + 1, op.conditional);
   }
 
   private reserve(bytes: number): void {

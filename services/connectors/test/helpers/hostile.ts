@@ -148,18 +148,22 @@ export async function findSecrets(client: Client, secrets: string[], lines: stri
 }
 
 /** Samples `url` every `everyMs` and keeps the slowest answer (or the longest run of failures). */
-export function responsiveness(url: string, everyMs = 100): { stop(): Promise<{ samples: number; worstMs: number }> } {
+export function responsiveness(url: string, everyMs = 100): { stop(): Promise<{ samples: number; worstMs: number; worstAt: string }> } {
   let running = true;
   let worstMs = 0;
+  /** When the slowest request was sent: to find the service's log lines of that moment. */
+  let worstAt = '';
   let samples = 0;
   const loop = (async () => {
     while (running) {
+      const sentAt = new Date().toISOString();
       const t0 = performance.now();
       const ok = await fetch(url, { signal: AbortSignal.timeout(30_000) })
         .then((r) => r.ok)
         .catch(() => false);
       if (ok) samples++;
-      worstMs = Math.max(worstMs, performance.now() - t0);
+      const ms = performance.now() - t0;
+      if (ms > worstMs) [worstMs, worstAt] = [ms, sentAt];
       await new Promise((r) => setTimeout(r, everyMs));
     }
   })();
@@ -167,7 +171,7 @@ export function responsiveness(url: string, everyMs = 100): { stop(): Promise<{ 
     async stop() {
       running = false;
       await loop;
-      return { samples, worstMs: Math.round(worstMs) };
+      return { samples, worstMs: Math.round(worstMs), worstAt };
     },
   };
 }
