@@ -23,3 +23,6 @@ export function boundMessage(message: string, fullLength = message.length): stri
   if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
   return `${head} … (${fullLength - head.length} more characters)`;
 }
+
+/** Whether the UTF-16 unit `c` is an ASCII digit 0-9. */
+export const isAsciiDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { baseOf, builtinName, type PgType } from './pg-types.js';
-import { byteaBuffer, isoDate, isoTime, isoTimestamp } from './values.js';
+import { isoDate, isoTime, isoTimestamp } from './iso.js';
+import { byteaBuffer } from './values.js';
 
 /**
  * Document ids must match the ones Elastic's Python connector writes, so an

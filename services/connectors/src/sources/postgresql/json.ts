@@ -1,4 +1,5 @@
 import { setField } from '../../util/fields.js';
+import { isAsciiDigit } from '../../util/text.js';
 
 /**
  * JSON.parse, except that a number a double cannot carry exactly (json and
@@ -21,6 +22,7 @@ function canonicalDecimal(s: string): string | null {
 }
 
 const PLAIN_DECIMAL = /^-?\d+(?:\.\d+)?$/;
+const ZERO = 0x30;
 
 /**
  * A JS number when its shortest printed form denotes exactly the same decimal
@@ -33,6 +35,38 @@ export function exactNumber(text: string): number | string {
   if (!Number.isFinite(n)) return text;
   const a = canonicalDecimal(text);
   return a !== null && a === canonicalDecimal(String(n)) ? n : text;
+}
+
+/**
+ * numeric, up to 15 characters (so at most 14 digits: a double holds them
+ * exactly and prints them back as they are), without trailing zeros: what
+ * `JSON.stringify(Number(text))` prints, without making the number.
+ */
+export function numericJson(text: string): string | undefined {
+  if (text.length > 15) return undefined;
+  const neg = text.charCodeAt(0) === 0x2d;
+  let i = neg ? 1 : 0;
+  const intStart = i;
+  while (i < text.length && isAsciiDigit(text.charCodeAt(i))) i++;
+  const intPart = text.slice(intStart, i);
+  // No digits, or a leading zero PostgreSQL would not print.
+  if (intPart.length === 0 || (intPart.length > 1 && intPart.charCodeAt(0) === ZERO)) return undefined;
+  let frac = '';
+  if (i < text.length) {
+    if (text.charCodeAt(i) !== 0x2e) return undefined;
+    const fracStart = ++i;
+    while (i < text.length && isAsciiDigit(text.charCodeAt(i))) i++;
+    if (i < text.length || i === fracStart) return undefined;
+    let end = i;
+    while (end > fracStart && text.charCodeAt(end - 1) === ZERO) end--;
+    frac = text.slice(fracStart, end);
+  }
+  if (intPart === '0') {
+    if (frac === '') return '0'; // -0 prints as 0
+    // Below 1e-6 a double prints in exponent form.
+    if (frac.startsWith('000000')) return undefined;
+  }
+  return `${neg ? '-' : ''}${intPart}${frac === '' ? '' : `.${frac}`}`;
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;

@@ -14,7 +14,8 @@ import { PageSizer } from './paging.js';
 import type { QueryResultRows, SnapshotSession } from './session.js';
 import type { PgSettings } from './settings.js';
 import { bodySerializer } from './serialize.js';
-import { fieldKind, isoTimestamp, jsonConverter, valueConverter } from './values.js';
+import { isoTimestamp } from './iso.js';
+import { fieldKind, jsonConverter, valueConverter } from './values.js';
 
 export interface ReaderContext {
   settings: PgSettings;

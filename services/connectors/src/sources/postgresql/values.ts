@@ -1,6 +1,7 @@
 import type { FieldKind } from '../types.js';
 import { setField } from '../../util/fields.js';
-import { exactNumber, parseJsonExact } from './json.js';
+import { dateJson, isoDate, isoTime, isoTimestamp, timestampJson } from './iso.js';
+import { exactNumber, numericJson, parseJsonExact } from './json.js';
 import { parseArrayLiteral, parseRecordLiteral, type ArrayItems } from './literals.js';
 import { baseOf, builtinName, type PgType } from './pg-types.js';
 
@@ -61,11 +62,17 @@ export function jsonConverter(type: PgType): (text: string | null) => string {
   const name = t.kind === 'base' ? builtinName(t) : undefined;
   const convert = valueConverter(type);
   let json: (text: string) => string;
+  const general = (text: string) => JSON.stringify(convert(text));
   if (name === 'int2' || name === 'int4' || name === 'oid') json = identity;
   else if (name === 'int8') json = (text) => (text.length <= 15 ? text : JSON.stringify(int8Value(text)));
   else if (name === 'bool') json = (text) => (text === 't' ? 'true' : 'false');
+  else if (name === 'numeric') json = (text) => numericJson(text) ?? general(text);
+  else if (name === 'timestamp' || name === 'timestamptz') json = (text) => timestampJson(text) ?? general(text);
+  else if (name === 'date') json = (text) => dateJson(text) ?? general(text);
+  // Hex digits and dashes: nothing to escape.
+  else if (name === 'uuid') json = (text) => `"${text}"`;
   else if (t.kind === 'base' && baseConverter(name) === identity) json = (text) => JSON.stringify(text);
-  else json = (text) => JSON.stringify(convert(text));
+  else json = general;
   return (text) => (text === null ? 'null' : json(text));
 }
 
@@ -181,44 +188,4 @@ export function byteaBuffer(text: string): Buffer {
     }
   }
   return Buffer.from(bytes);
-}
-
-/** Six-digit microseconds when non-zero, nothing otherwise (Python's isoformat rule). */
-export function micros(fraction: string | undefined): string {
-  if (!fraction || /^0*$/.test(fraction)) return '';
-  return `.${fraction.padEnd(6, '0').slice(0, 6)}`;
-}
-
-/** `+00` ⇒ `+00:00`; `+05:30:15` kept. */
-export function isoOffset(offset: string | undefined): string {
-  if (!offset) return '';
-  const [h, m = '00', s] = offset.slice(1).split(':');
-  return `${offset[0]}${h}:${m}${s ? `:${s}` : ''}`;
-}
-
-/** Years before 1 AD in ISO-8601 astronomical numbering: 1 BC ⇒ 0000, 44 BC ⇒ -0043. */
-function isoYear(year: string, bc: boolean): string {
-  if (!bc) return year;
-  const n = Number(year) - 1;
-  return n === 0 ? '0000' : `-${String(n).padStart(4, '0')}`;
-}
-
-const DATE = /^(\d{4,})-(\d\d)-(\d\d)( BC)?$/;
-const TIMESTAMP = /^(\d{4,})-(\d\d)-(\d\d) (\d\d:\d\d:\d\d)(?:\.(\d+))?([+-]\d\d(?::\d\d){0,2})?( BC)?$/;
-const TIME = /^(\d\d:\d\d:\d\d)(?:\.(\d+))?([+-]\d\d(?::\d\d){0,2})?$/;
-
-export function isoDate(text: string): string {
-  const m = DATE.exec(text);
-  return m ? `${isoYear(m[1] ?? '', !!m[4])}-${m[2]}-${m[3]}` : text;
-}
-
-export function isoTimestamp(text: string, separator: 'T' | ' '): string {
-  const m = TIMESTAMP.exec(text);
-  if (!m) return text;
-  return `${isoYear(m[1] ?? '', !!m[7])}-${m[2]}-${m[3]}${separator}${m[4]}${micros(m[5])}${isoOffset(m[6])}`;
-}
-
-export function isoTime(text: string): string {
-  const m = TIME.exec(text);
-  return m ? `${m[1]}${micros(m[2])}${isoOffset(m[3])}` : text;
 }
