@@ -31,6 +31,7 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           globalSetup: ['test/integration/global-setup.ts'],
+          setupFiles: ['test/integration/remove-fakes.ts'],
         },
       },
       {

@@ -8,6 +8,7 @@ import { newConnectorDoc } from '../../src/protocol/documents.js';
 import { IndexProtocolStore } from '../../src/protocol/index-store.js';
 import type { ConnectorDoc, JobRecord, SyncJobDoc } from '../../src/protocol/types.js';
 import { JOBS_ALIAS } from '../../src/protocol/indices.js';
+import { deleteConnectors } from './connector-docs.js';
 import { fakeSource, MARKER_INDEX } from './fake-source.js';
 import { serviceSettings } from './services.js';
 
@@ -145,6 +146,28 @@ export function serviceTestContext(): { readonly client: Client; procs: ServiceP
   };
 }
 
+/** Fake connectors created in this file (modules are per file): see `removeFakeConnectors`. */
+const createdConnectors: string[] = [];
+
+/**
+ * Removes the file's fake connectors, their jobs and content indices once its
+ * tests are done (a setup file of the integration project calls it): a
+ * developer's cluster does not fill up run after run.
+ */
+export async function removeFakeConnectors(): Promise<void> {
+  const ids = createdConnectors.splice(0);
+  if (!ids.length) return;
+  const client = esClient();
+  try {
+    await deleteConnectors(client, ids);
+    await client.indices.delete({ index: ids.map((id) => `it-content-${id}`).join(','), ignore_unavailable: true });
+  } catch (err) {
+    console.warn(`removing ${ids.length} fake connectors failed: ${String(err)}`);
+  } finally {
+    await client.close();
+  }
+}
+
 /** A configured fake connector, as Kibana would leave it after the user filled the form. */
 export async function createFakeConnector(
   client: Client,
@@ -168,6 +191,7 @@ export async function createFakeConnector(
   }
   if (options.scheduling) doc.scheduling = options.scheduling;
   await s.putConnector(id, doc);
+  createdConnectors.push(id);
 }
 
 export async function jobsOf(client: Client, connectorId: string): Promise<JobRecord[]> {
