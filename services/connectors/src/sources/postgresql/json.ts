@@ -38,8 +38,8 @@ export function exactNumber(text: string): number | string {
 }
 
 /**
- * numeric, up to 15 characters (so at most 14 digits: a double holds them
- * exactly and prints them back as they are), without trailing zeros: what
+ * numeric, up to 15 characters (so at most 15 digits, DBL_DIG: a double
+ * prints them back as they are), without trailing zeros: what
  * `JSON.stringify(Number(text))` prints, without making the number.
  */
 export function numericJson(text: string): string | undefined {
