@@ -408,9 +408,19 @@ describe('incremental sync from logical replication', { timeout: 300_000 }, () =
     expect((await jobsOf(client, quiet.id)).length).toBe(jobsBefore);
 
     // A consumer that never confirms holds the slot: WAL piles up and the connector says so.
-    const repl = await ReplicationConnection.open(parseSettings(values('notes')), createLogger('silent'));
-    const held = repl.start(cursor.slot, cursor.publication, parseLsn(cursor.lsn), 100);
-    void held.next();
+    // The service takes the slot now and then to move it on: try again until this consumer has it.
+    const { repl, held } = await waitFor('a consumer of our own holding the slot', async () => {
+      if ((await slotRow())?.active !== false) return undefined;
+      const r = await ReplicationConnection.open(parseSettings(values('notes')), createLogger('silent'));
+      const h = r.start(cursor.slot, cursor.publication, parseLsn(cursor.lsn), 100);
+      const refused = await h.next().then(() => undefined, (err: unknown) => err ?? 'refused');
+      const pid = (r as unknown as { client: { processID: number } }).client.processID;
+      const holder = refused ? undefined : await waitFor('the slot taken', () => withAdmin(pgService.database, async (c) => (await c.query<{ active_pid: number | null }>('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [cursor.slot])).rows[0]?.active_pid), 5_000).catch(() => undefined);
+      if (holder === pid) return { repl: r, held: h };
+      await h.return(undefined).catch(() => undefined);
+      await r.close();
+      return undefined;
+    }, 30_000);
     try {
       await sql(`INSERT INTO unsynced (pad) SELECT repeat('w', 1000) FROM generate_series(1, 8000)`);
       const warned = await waitFor('the warning', async () => {

@@ -31,7 +31,7 @@ describe('replication stream bounds', { timeout: 60_000 }, () => {
   });
 
   /** A stream on a new slot of its own, and the pid of the walsender that serves it. */
-  async function openStream(): Promise<{ repl: ReplicationConnection; items: AsyncGenerator<StreamItem>; pid: number }> {
+  async function openStream(): Promise<{ repl: ReplicationConnection; items: AsyncGenerator<StreamItem>; pid: number; slot: string; from: bigint }> {
     const repl = await ReplicationConnection.open(settings(), createLogger('silent'));
     const slot = `it_repl_bounds_${randomBytes(4).toString('hex')}`;
     slots.push(slot);
@@ -46,7 +46,7 @@ describe('replication stream bounds', { timeout: 60_000 }, () => {
       }
     });
     await first;
-    return { repl, items, pid };
+    return { repl, items, pid, slot, from: created.consistentPoint };
   }
 
   /** Items until `ms` pass or the stream throws; the error, if any. */
@@ -91,6 +91,36 @@ describe('replication stream bounds', { timeout: 60_000 }, () => {
       process.kill(pid, 'SIGCONT');
       await items.return(undefined).catch(() => undefined);
       await repl.close();
+    }
+  });
+
+  it('a stream that fails while its consumer is busy elsewhere fails at the next read, with no unhandled rejection (which would end the service)', async () => {
+    const held = await openStream();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const second = await ReplicationConnection.open(settings(), createLogger('silent'));
+    // Its backend frozen, the first read returns a tick; the refusal arrives once it thaws, while nothing reads.
+    const backend = (second as unknown as { client: { processID: number } }).client.processID;
+    const items = second.start(held.slot, PUBLICATION, held.from, 20, SILENCE_MS);
+    process.kill(backend, 'SIGSTOP');
+    try {
+      expect((await items.next()).value).toEqual({ kind: 'tick' });
+      process.kill(backend, 'SIGCONT');
+      await new Promise((r) => setTimeout(r, 500));
+      const error = await items.next().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect((error as { code?: string } | undefined)?.code, 'the slot is in use').toBe('55006');
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.kill(backend, 'SIGCONT');
+      process.off('unhandledRejection', onUnhandled);
+      await items.return(undefined).catch(() => undefined);
+      await second.close();
+      await held.items.return(undefined);
+      await held.repl.close();
     }
   });
 });
