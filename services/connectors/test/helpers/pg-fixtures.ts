@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { chainPrefix } from '../../src/sources/postgresql/cdc/chain.js';
+import type { ReplicationConnection } from '../../src/sources/postgresql/cdc/replication.js';
 import type { DataSource, SourceDocument, SyncNotice } from '../../src/sources/types.js';
 import { serviceSettings } from './services.js';
 
@@ -25,6 +26,19 @@ export async function withAdmin<T>(database: string, fn: (c: pg.Client) => Promi
   } finally {
     await client.end();
   }
+}
+
+/** The pid of the backend (walsender) serving this replication connection; private to the class, wanted only by tests. */
+export function backendPid(repl: ReplicationConnection): number {
+  return (repl as unknown as { client: pg.Client & { processID: number } }).client.processID;
+}
+
+/** The pid of the backend holding this replication slot, or null when nobody does. */
+export async function slotHolder(database: string, slot: string): Promise<number | null> {
+  return withAdmin(database, async (c) => {
+    const r = await c.query<{ active_pid: number | null }>('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    return r.rows[0]?.active_pid ?? null;
+  });
 }
 
 /**

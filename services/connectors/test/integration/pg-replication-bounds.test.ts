@@ -4,7 +4,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { isTransient } from '../../src/sources/postgresql/errors.js';
 import { ReplicationConnection, StreamSilentError, type StreamItem } from '../../src/sources/postgresql/cdc/replication.js';
 import { parseSettings } from '../../src/sources/postgresql/settings.js';
-import { createDatabase, dropDatabase, sourceValues, withAdmin } from '../helpers/pg-fixtures.js';
+import { backendPid, createDatabase, dropDatabase, slotHolder, sourceValues, withAdmin } from '../helpers/pg-fixtures.js';
 
 // A replication stream must not wait forever on a server that stopped
 // answering: the connection asks for a keepalive every few seconds, and a
@@ -38,13 +38,8 @@ describe('replication stream bounds', { timeout: 60_000 }, () => {
     const created = await repl.createSlot(slot);
     const items = repl.start(slot, PUBLICATION, created.consistentPoint, 100, SILENCE_MS);
     const first = items.next();
-    const pid = await withAdmin(DB, async (c) => {
-      for (;;) {
-        const r = await c.query<{ active_pid: number | null }>('SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-        if (r.rows[0]?.active_pid) return r.rows[0].active_pid;
-        await new Promise((res) => setTimeout(res, 50));
-      }
-    });
+    let pid: number | null;
+    while (!(pid = await slotHolder(DB, slot))) await new Promise((res) => setTimeout(res, 50));
     await first;
     return { repl, items, pid, slot, from: created.consistentPoint };
   }
@@ -101,7 +96,7 @@ describe('replication stream bounds', { timeout: 60_000 }, () => {
     process.on('unhandledRejection', onUnhandled);
     const second = await ReplicationConnection.open(settings(), createLogger('silent'));
     // Its backend frozen, the first read returns a tick; the refusal arrives once it thaws, while nothing reads.
-    const backend = (second as unknown as { client: { processID: number } }).client.processID;
+    const backend = backendPid(second);
     const items = second.start(held.slot, PUBLICATION, held.from, 20, SILENCE_MS);
     process.kill(backend, 'SIGSTOP');
     try {
