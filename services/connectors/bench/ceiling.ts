@@ -4,6 +4,7 @@
 // loaders, each tuned, the faster one counts: the client's bulk helper, and
 // raw `_bulk` requests of prebuilt NDJSON buffers.
 import type { Client } from '@elastic/elasticsearch';
+import { sleep } from '../src/util/sleep.js';
 
 const PAGE = 5000;
 
@@ -108,6 +109,18 @@ export interface CeilingFigures {
   elasticsearch_cpu_per_100k?: Record<string, number>;
 }
 
+/**
+ * Waits (a minute at most) until Elasticsearch runs no merge: one left over
+ * from the sync or from the previous loader would take CPU from the next
+ * measurement, which on a core of its own cut the ceiling by a third.
+ */
+export async function settle(es: Client): Promise<void> {
+  for (const until = Date.now() + 60_000; Date.now() < until; await sleep(250)) {
+    const stats = await es.nodes.stats({ metric: 'indices', index_metric: 'merge' });
+    if (Object.values(stats.nodes).every((n) => (n.indices?.merges?.current ?? 0) === 0)) return;
+  }
+}
+
 /** Every loader setting tried on a fresh copy of the index; the best is the ceiling. */
 export async function ceiling(es: Client, index: string, log: (line: string) => void, esCpuSeconds?: () => number): Promise<CeilingFigures> {
   const chunk = 5 * 1024 * 1024;
@@ -123,6 +136,7 @@ export async function ceiling(es: Client, index: string, log: (line: string) => 
   try {
     for (const [name, load] of loaders) {
       await freshCopy(es, index, target);
+      await settle(es);
       const cpu0 = esCpuSeconds?.() ?? 0;
       tried[name] = Math.round(await load());
       if (esCpuSeconds) cpu[name] = Number((((esCpuSeconds() - cpu0) / docs) * 100_000).toFixed(2));

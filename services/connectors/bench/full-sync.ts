@@ -13,7 +13,8 @@ import pg from 'pg';
 import { rowCounts } from '@pg-es-connectors/seed/dataset';
 import { IndexProtocolStore } from '../src/protocol/index-store.js';
 import type { SyncJobDoc } from '../src/protocol/types.js';
-import { ceiling, type CeilingFigures } from './ceiling.js';
+import { ceiling, settle, type CeilingFigures } from './ceiling.js';
+import { sleep } from '../src/util/sleep.js';
 import { writeChart, type Sample } from './chart.js';
 import { catchUp, changeRows, commitToSearchable } from './incremental.js';
 import { cpuSeconds, nativeServicePids, peakRssMiB, pin, rssMiB, treeCpuSeconds } from './proc.js';
@@ -37,7 +38,6 @@ const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 /** What the service gets from `make bench`'s environment: its tuning knobs and Node's flags (profiling). */
 const SERVICE_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CONNECTORS_') || k === 'NODE_OPTIONS')) as Record<string, string>;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface SyncFigures {
   dataset: string;
@@ -55,6 +55,11 @@ interface SyncFigures {
   cpu_bound_ratio: number;
   /** CPU seconds of the three over the sync's wall time, in cores: near the machine's count means CPU-bound. */
   cores_busy: number;
+  /**
+   * Elasticsearch's CPU seconds over the sync's wall time. Near 1 with it on a
+   * core of its own (BENCH_DEDICATED_ES=1) means the sync never kept it waiting.
+   */
+  elasticsearch_cores_busy: number;
   service_peak_rss_mib: number;
   service_idle_rss_mib_before: number;
   service_idle_rss_mib_after: number;
@@ -72,6 +77,7 @@ async function measureSync(bench: Workbench, dataset: string, service: ChildProc
   const pid = service.pid!;
   const natives = nativeServicePids();
   await sleep(IDLE_SECONDS * 1000);
+  await settle(es);
   const idleBefore = rssMiB(pid);
   const store = new IndexProtocolStore(es);
   const cpu0 = { svc: cpuSeconds(pid), es: natives ? cpuSeconds(natives.elasticsearch) : 0, pg: natives ? treeCpuSeconds(natives.postgres) : 0 };
@@ -112,6 +118,7 @@ async function measureSync(bench: Workbench, dataset: string, service: ChildProc
       postgresql_cpu_seconds: Number((cpu1.pg - cpu0.pg).toFixed(1)),
       cpu_bound_ratio: Number(((cpu1.es - cpu0.es) / (cpu1.es - cpu0.es + cpu1.svc - cpu0.svc + cpu1.pg - cpu0.pg)).toFixed(3)),
       cores_busy: Number(((cpu1.es - cpu0.es + cpu1.svc - cpu0.svc + cpu1.pg - cpu0.pg) / seconds).toFixed(2)),
+      elasticsearch_cores_busy: Number(((cpu1.es - cpu0.es) / seconds).toFixed(2)),
     },
   };
 }
@@ -241,7 +248,7 @@ async function main(): Promise<void> {
   for (const r of result.runs) {
     log(
       `${r.dataset}: ${r.docs_per_second} docs/s (${r.mb_per_second} MB/s) = ${r.ratio_to_ceiling} × ceiling ${r.ceiling.docs_per_second} ` +
-        `(${r.cpu_bound_ratio} when CPU-bound; ${r.cores_busy} cores busy); ` +
+        `(${r.cpu_bound_ratio} when CPU-bound; ${r.cores_busy} cores busy, ${r.elasticsearch_cores_busy} of them Elasticsearch's); ` +
         `RSS peak ${r.service_peak_rss_mib} MiB, idle ${r.service_idle_rss_mib_before}/${r.service_idle_rss_mib_after} MiB; ` +
         `CPU ${r.service_cpu_seconds_per_100k_docs} s per 100 k docs (ES ${r.elasticsearch_cpu_seconds} s, PostgreSQL ${r.postgresql_cpu_seconds} s)`,
     );

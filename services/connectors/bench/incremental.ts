@@ -5,8 +5,7 @@ import type { Client } from '@elastic/elasticsearch';
 import type pg from 'pg';
 import { JOBS_ALIAS } from '../src/protocol/indices.js';
 import type { SyncJobDoc } from '../src/protocol/types.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../src/util/sleep.js';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;

@@ -5,6 +5,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { JOBS_ALIAS } from '../src/protocol/indices.js';
 import type { SyncJobDoc } from '../src/protocol/types.js';
+import { sleep } from '../src/util/sleep.js';
 import { indexVersusSource } from '../test/helpers/index-equality.js';
 import { runBench } from './workbench.js';
 
@@ -24,7 +25,7 @@ runBench('live', async (bench) => {
   // The shipped defaults: no CONNECTORS_* overrides but the env file.
   bench.startService();
   while (!(await jobs(es, connectorId).catch(() => [])).some((j) => j.job_type === 'full' && j.status === 'completed')) {
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
   }
   const before = (await jobs(es, connectorId)).length;
   process.stderr.write(`live changes: ${perSecond} a second for ${seconds} s…\n`);
@@ -35,7 +36,7 @@ runBench('live', async (bench) => {
   for (let i = 0; i < 60; i++) {
     differences = await indexVersusSource(es, connectorId, bench.values);
     if (differences.length === 0) break;
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
   }
   const incremental = (await jobs(es, connectorId)).filter((j) => j.job_type === 'incremental');
   return {

@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@elastic/elasticsearch';
@@ -15,6 +15,8 @@ import { exitOk, runScript } from '../test/helpers/package-script.js';
 import { REPO_ROOT, serviceSettings } from '../test/helpers/services.js';
 
 const PASSWORD = 'bench-pw';
+/** BENCH_SERVICE_LOG=<file>: the service logs at debug level into it, to see where a sync's time goes (it costs CPU). */
+const SERVICE_LOG = process.env.BENCH_SERVICE_LOG;
 
 export interface Workbench {
   suffix: string;
@@ -83,7 +85,10 @@ export async function openWorkbench(prefix: string): Promise<Workbench> {
       );
     },
     startService(env = {}) {
-      service = run('services/connectors', 'start', { CONNECTORS_ENV_FILE: envFile, HTTP_PORT: '0', ...env });
+      const vars = { CONNECTORS_ENV_FILE: envFile, HTTP_PORT: '0', ...(SERVICE_LOG ? { LOG_LEVEL: 'debug' } : {}), ...env };
+      service = SERVICE_LOG
+        ? runScript('services/connectors', 'start', { ...base, ...vars }, { onLine: (line) => appendFileSync(SERVICE_LOG, `${line}\n`) })
+        : run('services/connectors', 'start', vars);
       return service;
     },
     async stopService() {
