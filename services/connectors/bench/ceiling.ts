@@ -112,7 +112,7 @@ export interface CeilingFigures {
 /**
  * Waits (a minute at most) until Elasticsearch runs no merge: one left over
  * from the sync or from the previous loader would take CPU from the next
- * measurement, which on a core of its own cut the ceiling by a third.
+ * measurement, and with Elasticsearch on one core that CPU is all it has.
  */
 export async function settle(es: Client): Promise<void> {
   for (const until = Date.now() + 60_000; Date.now() < until; await sleep(250)) {
