@@ -8,6 +8,7 @@ import { newConnectorDoc } from '../../src/protocol/documents.js';
 import { IndexProtocolStore } from '../../src/protocol/index-store.js';
 import type { ConnectorDoc, JobRecord, SyncJobDoc } from '../../src/protocol/types.js';
 import { JOBS_ALIAS } from '../../src/protocol/indices.js';
+import { sleep } from '../../src/util/sleep.js';
 import { deleteConnectors } from './connector-docs.js';
 import { fakeSource, MARKER_INDEX } from './fake-source.js';
 import { serviceSettings } from './services.js';
@@ -225,6 +226,6 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
       last = err;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
   }
 }

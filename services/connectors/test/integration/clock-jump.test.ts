@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONNECTORS_ALIAS } from '../../src/protocol/indices.js';
+import { sleep } from '../../src/util/sleep.js';
 import { createFakeConnector, jobsOf, serviceTestContext, startService, uniqueId } from '../helpers/runtime-harness.js';
 
 // The service's host clock jumps (an NTP step, a resumed VM) while a connector
@@ -30,7 +31,7 @@ describe('a clock jump on the service host: schedules neither lost nor doubled',
   async function watch(seen: Map<string, number>, ms: number): Promise<{ count: number; slots: number }> {
     const before = seen.size;
     const start = Date.now();
-    for (const until = start + ms; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    for (const until = start + ms; Date.now() < until; await sleep(100)) {
       for (const j of await jobsOf(ctx.client, connector)) if (j.doc.trigger_method === 'scheduled' && !seen.has(j.id)) seen.set(j.id, Date.now());
     }
     return { count: seen.size - before, slots: Math.floor((Date.now() - start + 500) / 2_000) + 1 };

@@ -414,7 +414,7 @@ describe('incremental sync from logical replication', { timeout: 300_000 }, () =
       const r = await ReplicationConnection.open(parseSettings(values('notes')), createLogger('silent'));
       const h = r.start(cursor.slot, cursor.publication, parseLsn(cursor.lsn), 100);
       const refused = await h.next().then(() => undefined, (err: unknown) => err ?? 'refused');
-      const holder = refused ? undefined : await waitFor('the slot taken', async () => (await slotHolder(pgService.database, cursor.slot)) ?? undefined, 5_000).catch(() => undefined);
+      const holder = refused ? undefined : await waitFor('the slot taken', () => slotHolder(pgService.database, cursor.slot), 5_000).catch(() => undefined);
       if (holder === backendPid(r)) return { repl: r, held: h };
       await h.return(undefined).catch(() => undefined);
       await r.close();

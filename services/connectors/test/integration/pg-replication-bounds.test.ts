@@ -4,7 +4,9 @@ import { createLogger } from '../../src/log/logger.js';
 import { isTransient } from '../../src/sources/postgresql/errors.js';
 import { ReplicationConnection, StreamSilentError, type StreamItem } from '../../src/sources/postgresql/cdc/replication.js';
 import { parseSettings } from '../../src/sources/postgresql/settings.js';
+import { sleep } from '../../src/util/sleep.js';
 import { backendPid, createDatabase, dropDatabase, slotHolder, sourceValues, withAdmin } from '../helpers/pg-fixtures.js';
+import { waitFor } from '../helpers/runtime-harness.js';
 
 // A replication stream must not wait forever on a server that stopped
 // answering: the connection asks for a keepalive every few seconds, and a
@@ -38,8 +40,7 @@ describe('replication stream bounds', { timeout: 60_000 }, () => {
     const created = await repl.createSlot(slot);
     const items = repl.start(slot, PUBLICATION, created.consistentPoint, 100, SILENCE_MS);
     const first = items.next();
-    let pid: number | null;
-    while (!(pid = await slotHolder(DB, slot))) await new Promise((res) => setTimeout(res, 50));
+    const pid = await waitFor('the walsender to hold the slot', () => slotHolder(DB, slot), 10_000, 50);
     await first;
     return { repl, items, pid, slot, from: created.consistentPoint };
   }
@@ -102,7 +103,7 @@ describe('replication stream bounds', { timeout: 60_000 }, () => {
     try {
       expect((await items.next()).value).toEqual({ kind: 'tick' });
       process.kill(backend, 'SIGCONT');
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       const error = await items.next().then(
         () => undefined,
         (err: unknown) => err,
