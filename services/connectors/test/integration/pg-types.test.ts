@@ -5,6 +5,10 @@ import { SerializedPage, type DataSource, type SourceDocument } from '../../src/
 import { FIELD_NAMING_VALUES } from '../../src/sources/postgresql/schema.js';
 import { documentBody, pipelineHints } from '../../src/sync/writer.js';
 import { serviceSettings } from '../helpers/services.js';
+import { jsonValues, printJson } from '../helpers/json-values.js';
+import { arrayOf, builtin } from '../helpers/pg-types.js';
+import { jsonbJson } from '../../src/sources/postgresql/json.js';
+import { jsonConverter, valueConverter } from '../../src/sources/postgresql/values.js';
 import { captureLogger, collect, createDatabase, databaseName, dropDatabase, sourceValues, withAdmin } from '../helpers/pg-fixtures.js';
 
 // Every PostgreSQL type the source converts, with edge values, checked value by
@@ -359,6 +363,38 @@ describe('PostgreSQL source: every type', () => {
       }
     });
   }
+
+  it('writes jsonb as PostgreSQL prints it exactly as the general path does, mostly without parsing it', async () => {
+    const texts = jsonValues(5, 500).map(({ value }) => printJson(value));
+    const printed = await withAdmin(DB, async (c) => (await c.query<{ t: string }>({ text: 'SELECT x::jsonb::text AS t FROM unnest($1::text[]) WITH ORDINALITY AS u(x, n) ORDER BY n', values: [texts] })).rows.map((r) => r.t));
+    expect(printed).toHaveLength(texts.length);
+    const json = jsonConverter(builtin('jsonb'));
+    const convert = valueConverter(builtin('jsonb'));
+    for (const text of printed) expect(json(text), text).toBe(JSON.stringify(convert(text)));
+    expect(printed.filter((t) => jsonbJson(t) !== undefined).length).toBeGreaterThan(printed.length / 2);
+  });
+
+  it('writes arrays as PostgreSQL prints them exactly as the general path does', async () => {
+    const strings = ['plain', '', 'with space', 'a,b', '{braces}', 'say "hi"', 'back\\slash', 'NULL', 'null', 'ünï ✓', 'tab\there'];
+    const cases: [string, string][] = await withAdmin(DB, async (c) => {
+      const q = async (element: string, sql: string, values: unknown[] = []) => [element, (await c.query<{ t: string }>({ text: `SELECT (${sql})::text AS t`, values })).rows[0]!.t] as [string, string];
+      return [
+        await q('text', `ARRAY(SELECT NULLIF(v, 'SQL NULL') FROM jsonb_array_elements_text($1::jsonb) v)`, [JSON.stringify([...strings, 'SQL NULL'])]),
+        await q('varchar', `ARRAY(SELECT v::varchar FROM jsonb_array_elements_text($1::jsonb) v)`, [JSON.stringify(strings)]),
+        await q('int4', `'{{1,NULL},{-3,4}}'::int4[]`),
+        await q('int8', `'[0:2]={9007199254740993,-1,NULL}'::int8[]`),
+        await q('numeric', `'{1.50,NULL,12345678901234567890,0.0000001,NaN}'::numeric[]`),
+        await q('jsonb', `ARRAY['{"b": 2.50, "a": [1, "x"]}'::jsonb, '{"1": 1}', 'null', NULL]`),
+        await q('timestamptz', `ARRAY['2024-01-02 03:04:05.5+00'::timestamptz, 'infinity', NULL]`),
+        await q('bool', `'{t,f,NULL}'::bool[]`),
+        await q('text', `'{}'::text[]`),
+      ];
+    });
+    for (const [element, text] of cases) {
+      const type = arrayOf(builtin(element));
+      expect(jsonConverter(type)(text), `${element}[] ${text}`).toBe(JSON.stringify(valueConverter(type)(text)));
+    }
+  });
 
   it('derives mappings Elasticsearch accepts, and indexes every document without an item error', async () => {
     const mappings = await source.contentMappings({});

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { dateJson, timestampJson } from '../../src/sources/postgresql/iso.js';
-import { numericJson } from '../../src/sources/postgresql/json.js';
+import { jsonbJson, numericJson } from '../../src/sources/postgresql/json.js';
 import { jsonConverter, valueConverter } from '../../src/sources/postgresql/values.js';
 import { builtin } from '../helpers/pg-types.js';
+import { jsonValues, printJson } from '../helpers/json-values.js';
 
 // The serialized path writes these types' JSON straight from PostgreSQL's text.
 // Whatever the input, the converter must print exactly what the general path
@@ -72,6 +73,23 @@ describe('JSON straight from PostgreSQL text', () => {
     expect(timestampJson('2024-01-02 03:04:05')).toBe('"2024-01-02T03:04:05"');
     expect(timestampJson('0044-03-15 12:00:00 BC')).toBeUndefined();
     expect(timestamps().filter((t) => timestampJson(t) !== undefined).length).toBeGreaterThan(2000);
+  });
+
+  it('jsonb as PostgreSQL prints it: the same JSON as the general path, and the fast path taken unless a key is an array index', () => {
+    const json = jsonConverter(builtin('jsonb'));
+    const convert = valueConverter(builtin('jsonb'));
+    let fast = 0;
+    const values = jsonValues(3, 3000);
+    // jsonb's output: ", " between items, ": " after keys.
+    for (const { value } of values) {
+      const text = printJson(value, ', ', ': ');
+      expect(json(text), text).toBe(JSON.stringify(convert(text)));
+      if (jsonbJson(text) !== undefined) fast++;
+    }
+    expect(fast).toBeGreaterThan(values.length / 2);
+    expect(jsonbJson('{"a": [1.50, true, null, "x y"], "b": 12345678901234567890}')).toBe('{"a":[1.5,true,null,"x y"],"b":"12345678901234567890"}');
+    expect(jsonbJson('{"b": 1, "1": 2}')).toBeUndefined();
+    expect(jsonbJson('true')).toBe('true');
   });
 
   it('date and uuid: the same JSON as the general path', () => {

@@ -1,4 +1,4 @@
-import { setField } from '../../util/fields.js';
+import { isArrayIndex, setField } from '../../util/fields.js';
 import { isAsciiDigit } from '../../util/text.js';
 
 /**
@@ -153,4 +153,84 @@ export function parseJsonExact(text: string): unknown {
   space();
   if (i !== text.length) fail();
   return result;
+}
+
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+/** Deeper documents take the general path: the containers' kinds are kept as bits of one number. */
+const MAX_DEPTH = 31;
+
+const isLetter = (c: number): boolean => c >= 0x61 && c <= 0x7a;
+const isNumberChar = (c: number): boolean => (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45;
+
+/**
+ * `JSON.stringify(parseJsonExact(text))` of a jsonb value as PostgreSQL
+ * prints it, without building the value: what the parse and the stringify
+ * would change is done on the text. Strings pass as they are (PostgreSQL
+ * escapes exactly the characters JSON.stringify does, the same way), spaces
+ * between tokens go, and a number becomes what `exactNumber` and
+ * JSON.stringify make of it. jsonb has no duplicate keys and keeps its keys
+ * in one order; undefined (the general path) for an object with a key
+ * JavaScript would move to the front (an array index), or anything else
+ * unexpected. Not for `json`, which keeps its input as it was typed.
+ */
+export function jsonbJson(text: string): string | undefined {
+  let out = '';
+  // Text from `copied` on goes out unchanged, when the next change (or the end) comes.
+  let copied = 0;
+  let depth = 0;
+  // Bit d set: the container at depth d is an object.
+  let objects = 0;
+  let expectKey = false;
+  const n = text.length;
+  for (let i = 0; i < n; ) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const start = i++;
+      while (i < n && text.charCodeAt(i) !== QUOTE) i += text.charCodeAt(i) === BACKSLASH ? 2 : 1;
+      if (i >= n) return undefined;
+      i++;
+      if (expectKey) {
+        if (isAsciiDigit(text.charCodeAt(start + 1)) && isArrayIndex(text.slice(start + 1, i - 1))) return undefined;
+        expectKey = false;
+      }
+    } else if (c === SPACE || c === 0x0a || c === 0x09 || c === 0x0d) {
+      out += text.slice(copied, i);
+      while (i < n && (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === 0x0a || text.charCodeAt(i) === 0x09 || text.charCodeAt(i) === 0x0d)) i++;
+      copied = i;
+    } else if (isAsciiDigit(c) || c === 0x2d) {
+      const start = i;
+      while (i < n && isNumberChar(text.charCodeAt(i))) i++;
+      const token = text.slice(start, i);
+      const json = numericJson(token) ?? JSON.stringify(exactNumber(token));
+      if (json !== token) {
+        out += text.slice(copied, start) + json;
+        copied = i;
+      }
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (++depth > MAX_DEPTH) return undefined;
+      if (c === OPEN_OBJECT) objects |= 1 << depth;
+      else objects &= ~(1 << depth);
+      expectKey = c === OPEN_OBJECT;
+      i++;
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      depth--;
+      i++;
+    } else if (c === COMMA) {
+      expectKey = (objects & (1 << depth)) !== 0;
+      i++;
+    } else if (c === COLON) i++;
+    else if (isLetter(c)) {
+      // true, false, null
+      while (i < n && isLetter(text.charCodeAt(i))) i++;
+    } else return undefined;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }

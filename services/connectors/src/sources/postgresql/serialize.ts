@@ -1,4 +1,5 @@
 import type { BodyShape } from '../types.js';
+import { isArrayIndex } from '../../util/fields.js';
 
 /** A field of the body, in key order: a constant, the document id, or a column's value. */
 type Provider = { constant: string | undefined } | Column | 'id';
@@ -25,9 +26,6 @@ interface Slot {
   column: Column | undefined;
 }
 
-/** JavaScript orders integer-like keys first in every object: a body with one is left to the object path. */
-const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
-const isArrayIndex = (key: string) => ARRAY_INDEX.test(key) && Number(key) < 4_294_967_295;
 
 /**
  * The key order and values of `documentBody(document)` for every row of a

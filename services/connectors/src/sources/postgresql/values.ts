@@ -1,7 +1,7 @@
 import type { FieldKind } from '../types.js';
 import { setField } from '../../util/fields.js';
 import { dateJson, isoDate, isoTime, isoTimestamp, timestampJson } from './iso.js';
-import { exactNumber, numericJson, parseJsonExact } from './json.js';
+import { exactNumber, jsonbJson, numericJson, parseJsonExact } from './json.js';
 import { parseArrayLiteral, parseRecordLiteral, type ArrayItems } from './literals.js';
 import { baseOf, builtinName, type PgType } from './pg-types.js';
 
@@ -55,7 +55,8 @@ export function valueConverter(type: PgType): (text: string | null) => unknown {
  * `JSON.stringify(valueConverter(type)(text))`, with the common types written
  * straight from PostgreSQL's text: its integers are canonical decimals (no
  * sign for positives, no leading zeros), so up to 15 digits they are their own
- * JSON; text needs only its quoting.
+ * JSON; text needs only its quoting; jsonb's text is made JSON.stringify's
+ * without building the value (`jsonbJson`); an array is its items' JSON.
  */
 export function jsonConverter(type: PgType): (text: string | null) => string {
   const t = baseOf(type);
@@ -67,11 +68,18 @@ export function jsonConverter(type: PgType): (text: string | null) => string {
   else if (name === 'int8') json = (text) => (text.length <= 15 ? text : JSON.stringify(int8Value(text)));
   else if (name === 'bool') json = (text) => (text === 't' ? 'true' : 'false');
   else if (name === 'numeric') json = (text) => numericJson(text) ?? general(text);
+  else if (name === 'jsonb') json = (text) => jsonbJson(text) ?? general(text);
   else if (name === 'timestamp' || name === 'timestamptz') json = (text) => timestampJson(text) ?? general(text);
   else if (name === 'date') json = (text) => dateJson(text) ?? general(text);
   // Hex digits and dashes: nothing to escape.
   else if (name === 'uuid') json = (text) => `"${text}"`;
   else if (t.kind === 'base' && baseConverter(name) === identity) json = (text) => JSON.stringify(text);
+  else if (t.kind === 'array' && t.element) {
+    // JSON.stringify of an array is its items' JSON joined: each item goes through its type's own fast path.
+    const item = jsonConverter(t.element);
+    const delimiter = baseOf(t.element).delimiter;
+    json = (text) => itemsJson(parseArrayLiteral(text, delimiter), item);
+  }
   else json = general;
   return (text) => (text === null ? 'null' : json(text));
 }
@@ -102,6 +110,16 @@ export function fieldKind(type: PgType): FieldKind {
     default:
       return 'text';
   }
+}
+
+function itemsJson(items: ArrayItems, item: (text: string | null) => string): string {
+  let out = '[';
+  for (let i = 0; i < items.length; i++) {
+    const x = items[i] ?? null;
+    if (i > 0) out += ',';
+    out += Array.isArray(x) ? itemsJson(x, item) : item(x);
+  }
+  return `${out}]`;
 }
 
 function convertItems(items: ArrayItems, element: PgType): unknown[] {
