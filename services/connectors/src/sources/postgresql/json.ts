@@ -71,17 +71,16 @@ export function numericJson(text: string): string | undefined {
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
+/** JSON's whitespace: space, tab, newline, carriage return. */
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
 export function parseJsonExact(text: string): unknown {
   let i = 0;
   const fail = (): never => {
     throw new SyntaxError(`Invalid JSON at position ${i}`);
   };
   const space = (): void => {
-    while (i < text.length) {
-      const c = text.charCodeAt(i);
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
-      else break;
-    }
+    while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
   };
   const string = (): string => {
     const start = i;
@@ -155,7 +154,6 @@ export function parseJsonExact(text: string): unknown {
   return result;
 }
 
-const SPACE = 0x20;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
@@ -201,9 +199,9 @@ export function jsonbJson(text: string): string | undefined {
         if (isAsciiDigit(text.charCodeAt(start + 1)) && isArrayIndex(text.slice(start + 1, i - 1))) return undefined;
         expectKey = false;
       }
-    } else if (c === SPACE || c === 0x0a || c === 0x09 || c === 0x0d) {
+    } else if (isJsonSpace(c)) {
       out += text.slice(copied, i);
-      while (i < n && (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === 0x0a || text.charCodeAt(i) === 0x09 || text.charCodeAt(i) === 0x0d)) i++;
+      while (i < n && isJsonSpace(text.charCodeAt(i))) i++;
       copied = i;
     } else if (isAsciiDigit(c) || c === 0x2d) {
       const start = i;

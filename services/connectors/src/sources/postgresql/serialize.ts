@@ -26,7 +26,6 @@ interface Slot {
   column: Column | undefined;
 }
 
-
 /**
  * The key order and values of `documentBody(document)` for every row of a
  * table, worked out once: the document's fields in insertion order (a later
